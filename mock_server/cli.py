@@ -1,0 +1,108 @@
+"""``kling-mock``: parse options and start the server. Options come from ``Settings``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mock_server.settings import Settings
+
+_FLAG_TYPES = {"int": int, "float": float}
+
+
+def _serve_parser(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="Run the fake Kling API.",
+        description="Run the fake Kling API on HTTP. Every option can also be set with the "
+        "environment variable shown; flags win over the environment.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    for f in dataclasses.fields(Settings):
+        meta = f.metadata
+        flag = "--" + f.name.replace("_", "-")
+        helptext = f"{meta['help']} [env {meta['env']}]"
+        kind = str(f.type)
+        if "bool" in kind:
+            serve.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None, help=helptext
+            )
+            continue
+        conv = next((t for name, t in _FLAG_TYPES.items() if kind.startswith(name)), str)
+        shown = "(hidden)" if meta.get("secret") else f.default
+        serve.add_argument(
+            flag,
+            type=conv,
+            default=None,
+            choices=meta.get("choices"),
+            metavar=f.name.upper(),
+            help=f"{helptext} (default: {shown})",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kling-mock",
+        description="An offline, faithful fake of the Kling AI generation API.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _serve_parser(sub)
+    return parser
+
+
+def banner(settings: Settings, port: int) -> str:
+    base = f"http://{settings.host}:{port}"
+    lines = [
+        f"kling-mock serving the Kling API at {base}",
+        f"  OpenAPI document: {base}/openapi.json",
+    ]
+    if settings.accounts_file:
+        lines.append(f"  accounts from {settings.accounts_file}")
+    else:
+        lines.append(f"  access key: {settings.access_key}")
+        lines.append(
+            f"  secret key: {settings.secret_key}"
+            if settings.secret_key == "mock-secret-key"
+            else "  secret key: (from KLING_SECRET_KEY / --secret-key)"
+        )
+    lines.append(
+        f"  speed x{settings.speed:g}, seed {settings.seed}, clock {settings.clock}"
+        + (", strict" if settings.strict else "")
+    )
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> int:
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)}
+    try:
+        settings = Settings.from_env(**overrides)
+        settings.accounts()
+    except ValueError as exc:
+        print(f"kling-mock: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from mock_server.app import create_app
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level
+    )
+    server = uvicorn.Server(config)
+    print(banner(settings, settings.port), flush=True)
+    server.run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2  # pragma: no cover - argparse enforces a known command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Responders build ``data`` for synchronous calls, one function per shape, registered by name.
+
+A manifest entry's ``responder`` names one; ``responses/<id>.json`` is the schema its output
+must match (``tests/responders/`` checks every pair).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mock_server.accounts import Account
+from mock_server.results.media import MediaUrls
+from mock_server.spec.registry import Operation
+
+if TYPE_CHECKING:
+    from mock_server.backend import Backend
+
+
+@dataclass(frozen=True)
+class CallContext:
+    backend: Backend
+    account: Account
+    operation: Operation
+    body: dict[str, Any]  # validated, documented defaults filled in
+    raw: dict[str, Any]  # as sent
+    base_url: str
+
+    @property
+    def urls(self) -> MediaUrls:
+        return MediaUrls(self.base_url)
+
+    @property
+    def now(self) -> int:
+        return self.backend.clock.now_ms()
+
+    def units(self) -> str:
+        return self.backend.pricing.units(self.operation.endpoint.id, self.body)
+
+
+Responder = Callable[[CallContext], Any]
+RESPONDERS: dict[str, Responder] = {}
+
+
+def responder(name: str) -> Callable[[Responder], Responder]:
+    def register(fn: Responder) -> Responder:
+        if name in RESPONDERS:
+            raise ValueError(f"responder {name!r} registered twice")
+        RESPONDERS[name] = fn
+        return fn
+
+    return register
+
+
+def _load() -> None:
+    # Import for the registration side effect; kept at the bottom to avoid import cycles.
+    from mock_server.responders import account, library, media_tools, multi_elements  # noqa: F401
+
+
+_load()

@@ -1,0 +1,1 @@
+"""Results: task_result builders, media URLs and files, and rendering tasks on the wire."""

@@ -1,0 +1,1 @@
+"""Simulated outcomes: which tasks fail and why (faults, latency and limits come later)."""

@@ -1,0 +1,1 @@
+"""The specification: schemas and manifest loaded once, indexed as operations."""

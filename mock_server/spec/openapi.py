@@ -1,0 +1,139 @@
+"""``/openapi.json``: an OpenAPI 3.1 document generated from the registry and the schemas.
+
+Every schema file becomes ``components/schemas/<folder>.<name>`` and every ``$ref`` is rewritten
+to point there, so generic tools need nothing but this one document.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import urljoin
+
+from mock_server.spec.loader import BASE_URI
+from mock_server.spec.registry import Operation, Registry
+
+ERROR_STATUSES = ("400", "401", "403", "404", "429", "500", "503", "504")
+
+
+def component_name(rel_path: str) -> str:
+    return rel_path.removesuffix(".json").replace("/", ".")
+
+
+def _rewrite(node: Any, base: str) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                out[key] = _local_ref(urljoin(base, value))
+            elif key != "$id":
+                out[key] = _rewrite(value, base)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(item, base) for item in node]
+    return node
+
+
+def _local_ref(absolute: str) -> str:
+    uri, _, fragment = absolute.partition("#")
+    if not uri.startswith(BASE_URI):
+        return absolute
+    return f"#/components/schemas/{component_name(uri[len(BASE_URI) :])}{fragment}"
+
+
+def _envelope(data_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "allOf": [
+            {"$ref": "#/components/schemas/common.envelope"},
+            {"type": "object", "required": ["data"], "properties": {"data": data_schema}},
+        ]
+    }
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    if "{id}" in op.path:
+        params.append(
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "task_id"
+                + (" or external_task_id" if op.endpoint.query_by_external_id else ""),
+            }
+        )
+    query = op.query_schema or {}
+    required = set(query.get("required", []))
+    for name, schema in (query.get("properties") or {}).items():
+        params.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+    return params
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    ep = op.endpoint
+    summary = {
+        "create": f"{ep.title}: create task",
+        "get": f"{ep.title}: query task",
+        "list": f"{ep.title}: list tasks",
+    }.get(op.action, ep.title)
+    doc: dict[str, Any] = {
+        "operationId": op.op_id,
+        "summary": summary,
+        "tags": [ep.family],
+        "parameters": _parameters(op),
+        "responses": {
+            "200": {
+                "description": "Success (code 0, message SUCCEED)",
+                "content": {"application/json": {"schema": _envelope(op.data_schema)}},
+            },
+            **{status: {"$ref": "#/components/responses/KlingError"} for status in ERROR_STATUSES},
+        },
+        "x-kling-doc-section": ep.doc,
+    }
+    if op.body_schema is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": op.body_schema}},
+        }
+    return doc
+
+
+def build_openapi(registry: Registry, *, version: str) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in registry:
+        base = BASE_URI
+        paths.setdefault(op.path, {})[op.method.lower()] = _rewrite(_operation(op), base)
+    components = {
+        component_name(rel): _rewrite(copy.deepcopy(schema), BASE_URI + rel)
+        for rel, schema in registry.spec.schemas.items()
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kling AI API (kling-mock)",
+            "version": version,
+            "description": "The legacy Kling AI HTTP API as served by kling-mock, generated "
+            "from its JSON Schemas.",
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+            "responses": {
+                "KlingError": {
+                    "description": "A Kling error: non-zero code, message, request_id",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/common.error"}
+                        }
+                    },
+                }
+            },
+        },
+    }

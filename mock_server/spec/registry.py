@@ -1,0 +1,169 @@
+"""The manifest as an index of operations: one ``Operation`` per route, built once.
+
+An endpoint of kind ``task`` yields three operations (create, get, list); ``sync``,
+``catalog`` and ``account`` endpoints yield one. Routes are ordered static paths first, as
+stripe-mock does, so ``/multi-elements/init-selection`` wins over ``/multi-elements/{id}``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mock_server.spec.loader import Spec
+
+EndpointKind = Literal["task", "sync", "catalog", "account"]
+Action = Literal["create", "get", "list", "sync", "catalog", "account"]
+KINDS: frozenset[str] = frozenset({"task", "sync", "catalog", "account"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    title: str
+    doc: str
+    kind: EndpointKind
+    path: str
+    method: str
+    request: str | None
+    result: str | None
+    response: str | None
+    responder: str | None
+    family: str
+    pool: str | None
+    slots: int | str
+    page_size_max: int
+    query_by_external_id: bool
+    parent_video: bool
+    catalog: str | None
+    watermark: bool  # the request schema lists watermark_info
+
+    @classmethod
+    def from_manifest(cls, entry: dict[str, Any], spec: Spec) -> Endpoint:
+        kind = entry["kind"]
+        if kind not in KINDS:
+            raise ValueError(f"manifest {entry.get('id')}: unknown kind {kind!r}")
+        default_request = f"requests/{entry['id']}.json"
+        request = entry.get("request", default_request if default_request in spec.schemas else None)
+        request_schema = spec.schema(request) if request else {}
+        return cls(
+            id=entry["id"],
+            title=entry.get("title", entry["id"]),
+            doc=str(entry.get("doc", "")),
+            kind=kind,
+            path=entry["path"],
+            method=entry.get("method", "POST" if kind == "task" else "GET").upper(),
+            request=request,
+            result=entry.get("result"),
+            response=entry.get("response"),
+            responder=entry.get("responder"),
+            family=entry.get("family", "video"),
+            pool=entry.get("pool"),
+            slots=entry.get("slots", 1),
+            page_size_max=int(entry.get("page_size_max", 500)),
+            query_by_external_id=bool(entry.get("query_by_external_id", True)),
+            parent_video=bool(entry.get("parent_video", False)),
+            catalog=entry.get("catalog"),
+            watermark="watermark_info" in (request_schema.get("properties") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Operation:
+    op_id: str
+    action: Action
+    method: str
+    path: str
+    endpoint: Endpoint
+    body_schema: dict[str, Any] | None  # JSON body (POST)
+    query_schema: dict[str, Any] | None  # query string (GET)
+    data_schema: dict[str, Any]  # the success envelope's data
+
+    @property
+    def templated(self) -> bool:
+        return "{" in self.path
+
+
+class Registry:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.endpoints: dict[str, Endpoint] = {}
+        for entry in spec.manifest.get("endpoints", []):
+            endpoint = Endpoint.from_manifest(entry, spec)
+            if endpoint.id in self.endpoints:
+                raise ValueError(f"manifest: endpoint id {endpoint.id!r} appears twice")
+            self.endpoints[endpoint.id] = endpoint
+        ops = [op for ep in self.endpoints.values() for op in self._expand(ep)]
+        seen: set[tuple[str, str]] = set()
+        for op in ops:
+            if (op.method, op.path) in seen:
+                raise ValueError(f"manifest: route {op.method} {op.path} is declared twice")
+            seen.add((op.method, op.path))
+        self.operations: list[Operation] = sorted(ops, key=lambda op: (op.templated, op.path))
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def _ref(self, rel: str) -> dict[str, Any]:
+        return {"$ref": self.spec.uri(rel)}
+
+    def page_query(self, page_size_max: int) -> dict[str, Any]:
+        schema = copy.deepcopy(self.spec.schema("common/page_query.json"))
+        schema.pop("$id", None)
+        schema["properties"]["pageSize"]["maximum"] = page_size_max
+        return schema
+
+    def task_schema(self, endpoint: Endpoint) -> dict[str, Any]:
+        result = self._ref(f"results/{endpoint.result}.json")
+        return {
+            "allOf": [self._ref("common/task.json")],
+            "if": {"properties": {"task_status": {"const": "succeed"}}},
+            "then": {"properties": {"task_result": result}},
+            "else": {"properties": {"task_result": {"maxProperties": 0}}},
+        }
+
+    def _expand(self, ep: Endpoint) -> Iterator[Operation]:
+        body = self._ref(ep.request) if ep.request else None
+        if ep.kind == "task":
+            task = self.task_schema(ep)
+            yield Operation(
+                f"{ep.id}.create",
+                "create",
+                "POST",
+                ep.path,
+                ep,
+                body,
+                None,
+                self._ref("common/create_data.json"),
+            )
+            yield Operation(f"{ep.id}.get", "get", "GET", ep.path + "/{id}", ep, None, None, task)
+            yield Operation(
+                f"{ep.id}.list",
+                "list",
+                "GET",
+                ep.path,
+                ep,
+                None,
+                self.page_query(ep.page_size_max),
+                {"type": "array", "items": task},
+            )
+            return
+        data = self._ref(ep.response) if ep.response else {}
+        if ep.kind == "catalog":
+            yield Operation(
+                f"{ep.id}.list",
+                "catalog",
+                "GET",
+                ep.path,
+                ep,
+                None,
+                self.page_query(ep.page_size_max),
+                data or {"type": "array"},
+            )
+        elif ep.method == "GET":
+            query = self.spec.schema(ep.request) if ep.request else None
+            yield Operation(f"{ep.id}.call", ep.kind, "GET", ep.path, ep, None, query, data)
+        else:
+            yield Operation(f"{ep.id}.call", ep.kind, ep.method, ep.path, ep, body, None, data)

@@ -1,0 +1,1 @@
+"""Tasks: the model, the store behind a small interface, the lifecycle, the clock and ids."""

@@ -1,0 +1,81 @@
+"""Shared fixtures: an app on a manual clock, an httpx client on ASGITransport, tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from mock_server import ManualClock, Settings, create_app, mint_token
+from mock_server.backend import Backend
+
+BASE_URL = "http://kling.test"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: ManualClock) -> Starlette:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def backend(app: Starlette) -> Backend:
+    b: Backend = app.state.backend
+    return b
+
+
+@pytest.fixture
+def token(clock: ManualClock) -> Callable[..., str]:
+    def make(access_key: str = "mock-access-key", secret_key: str = "mock-secret-key") -> str:
+        return mint_token(access_key, secret_key, clock.now_ms() / 1000)
+
+    return make
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token()}"}
+
+
+@pytest.fixture
+async def client(app: Starlette, auth: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=auth) as c:
+        yield c
+
+
+@pytest.fixture
+def make_client() -> Callable[..., httpx.AsyncClient]:
+    """For tests that need a second app (strict mode, other settings)."""
+
+    def make(app: Starlette, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=BASE_URL, headers=headers or {}
+        )
+
+    return make
+
+
+def ok(response: httpx.Response) -> Any:
+    """The data of a success envelope, with a helpful failure otherwise."""
+    body = response.json()
+    assert response.status_code == 200 and body["code"] == 0, response.text
+    assert body["message"] == "SUCCEED"
+    return body["data"]
