@@ -87,13 +87,19 @@ def serve(args: argparse.Namespace) -> int:
 
     from mock_server.app import create_app
 
+    class Server(uvicorn.Server):
+        """Prints the banner once bound, with the real port (``--port 0`` picks one)."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            bound = [s.getsockname()[1] for srv in self.servers for s in srv.sockets]
+            print(banner(settings, bound[0] if bound else settings.port), flush=True)
+
     app = create_app(settings)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level=settings.log_level
     )
-    server = uvicorn.Server(config)
-    print(banner(settings, settings.port), flush=True)
-    server.run()
+    Server(config).run()
     return 0
 
 

@@ -24,7 +24,7 @@ def _rewrite(node: Any, base: str) -> Any:
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
+            if key == "$ref" and isinstance(value, str) and not value.startswith("#/components/"):
                 out[key] = _local_ref(urljoin(base, value))
             elif key != "$id":
                 out[key] = _rewrite(value, base)
@@ -70,6 +70,12 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+def _tag(path: str) -> str:
+    """Group operations as Kling's docs do: /v1/<group>/... or /account/..."""
+    parts = path.strip("/").split("/")
+    return parts[1] if parts[0] == "v1" and len(parts) > 1 else parts[0]
+
+
 def _operation(op: Operation) -> dict[str, Any]:
     ep = op.endpoint
     summary = {
@@ -80,7 +86,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.op_id,
         "summary": summary,
-        "tags": [ep.family],
+        "tags": [_tag(op.path)],
         "parameters": _parameters(op),
         "responses": {
             "200": {
@@ -102,8 +108,7 @@ def _operation(op: Operation) -> dict[str, Any]:
 def build_openapi(registry: Registry, *, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in registry:
-        base = BASE_URI
-        paths.setdefault(op.path, {})[op.method.lower()] = _rewrite(_operation(op), base)
+        paths.setdefault(op.path, {})[op.method.lower()] = _rewrite(_operation(op), BASE_URI)
     components = {
         component_name(rel): _rewrite(copy.deepcopy(schema), BASE_URI + rel)
         for rel, schema in registry.spec.schemas.items()
