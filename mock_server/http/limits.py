@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -33,12 +34,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999 parses to infinity, which JSON cannot carry back out
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or 1200 saying what is wrong with it."""
     if not raw.strip():
         raise KlingError(1200, "request body is empty; expected a JSON object")
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise KlingError(1200, "request body is not valid JSON") from None
     if not isinstance(value, dict):

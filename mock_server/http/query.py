@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-_INT = re.compile(r"^-?[0-9]+$")
+_INT = re.compile(r"^-?[0-9]{1,30}$")  # longer digit runs stay text (and fail the schema)
 _NUM = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 
 

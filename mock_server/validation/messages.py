@@ -41,7 +41,15 @@ def _schema_dict(error: ValidationError) -> dict[str, Any]:
 
 
 def _key(error: ValidationError) -> tuple[Any, ...]:
-    return ("x-kling-code" in _schema_dict(error), relevance(error))
+    """Higher is better: a code override (unknown model) first, then the shallowest instance
+    path; among errors on the same field, the one from the field's own declaration rather
+    than from a conditional branch (so "turbo" is "not one of" before "4k needs v3")."""
+    return (
+        "x-kling-code" in _schema_dict(error),
+        -len(error.path),
+        -len(error.absolute_schema_path),
+        relevance(error),
+    )
 
 
 def choose(errors: Sequence[ValidationError]) -> ValidationError:

@@ -1,0 +1,89 @@
+"""One 1201 message per request, naming the field and the rule; the most useful one wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mock_server import Settings, create_app
+from mock_server.errors import KlingError
+
+BACKEND = create_app(Settings(clock="manual")).state.backend
+
+
+def message(op_id: str, body: Any) -> tuple[int, str]:
+    op = next(o for o in BACKEND.registry if o.op_id == op_id)
+    with pytest.raises(KlingError) as info:
+        BACKEND.validate(op, body)
+    return info.value.code, info.value.message
+
+
+@pytest.mark.parametrize(
+    ("op_id", "body", "expected"),
+    [
+        (
+            "text2video.create",
+            {"prompt": "x", "mode": "turbo"},
+            (1201, 'mode: must be one of "std", "pro", "4k"'),
+        ),
+        (
+            "text2video.create",
+            {"prompt": "x", "mode": "4k"},
+            (1201, "mode: 4k is only available with kling-v3"),
+        ),
+        (
+            "text2video.create",
+            {"prompt": "x", "model_name": "kling-v9", "duration": "7"},
+            (
+                1203,
+                'model_name: model "kling-v9" does not exist; supported: kling-v1, kling-v1-6, '
+                "kling-v2-master, kling-v2-1-master, kling-v2-5-turbo, kling-v2-6, kling-v3",
+            ),
+        ),
+        (
+            "text2video.create",
+            {"model_name": "kling-v3", "multi_shot": True},
+            (1201, "shot_type: is required"),
+        ),
+        ("text2video.create", {"prompt": 5}, (1201, "prompt: must be a string")),
+        (
+            "text2video.create",
+            {"prompt": "x" * 2501},
+            (1201, "prompt: must be at most 2500 characters"),
+        ),
+        ("text2video.create", {"prompt": "x", "cfg_scale": 1.5}, (1201, "cfg_scale: must be <= 1")),
+        (
+            "text2video.create",
+            {
+                "model_name": "kling-v3",
+                "multi_shot": True,
+                "shot_type": "customize",
+                "duration": "5",
+                "multi_prompt": [
+                    {"index": 1, "prompt": "a", "duration": "2"},
+                    {"index": 2, "prompt": "b", "duration": "2"},
+                ],
+            },
+            (1201, "multi_prompt: the duration values must add up to duration (5), got 4"),
+        ),
+        (
+            "image-expand.create",
+            {
+                "image": "https://e.com/a.png",
+                "up_expansion_ratio": 1,
+                "down_expansion_ratio": 1,
+                "left_expansion_ratio": 0.5,
+                "right_expansion_ratio": 0,
+            },
+            (
+                1201,
+                "up_expansion_ratio, down_expansion_ratio, left_expansion_ratio, "
+                "right_expansion_ratio: the expanded area must be at most 3 times the original, "
+                "got 4.5",
+            ),
+        ),
+    ],
+)
+def test_message_names_field_and_rule(op_id: str, body: Any, expected: tuple[int, str]) -> None:
+    assert message(op_id, body) == expected
