@@ -35,7 +35,7 @@ class Backend:
         self.store: TaskStore = store or InMemoryTaskStore()
         self.accounts = settings.accounts()
         self.auth = Authenticator(self.accounts, clock, leeway_s=settings.jwt_leeway)
-        self.pricing = PriceTable(registry.spec.pricing)
+        self.pricing = PriceTable({ep.id: ep.units for ep in registry.endpoints.values()})
         self.failures = FailurePolicy(
             registry.spec.failure_rules, rate=settings.fail_rate, seed=settings.seed
         )

@@ -1,7 +1,8 @@
-"""final_unit_deduction from the price table in ``schemas/pricing.json``.
+"""final_unit_deduction from each manifest entry's ``units`` rule.
 
-units = base x mode factor x (duration / unit seconds) x count, per endpoint. Kling publishes
-prices on a separate page that changes often; this table is the fake's, documented, not a quote.
+units = base x mode_factor[mode] x (duration / per_seconds.unit) x count field. Kling publishes
+prices on a separate page that changes often; these rules are the fake's, documented in the
+manifest, not a quote.
 """
 
 from __future__ import annotations
@@ -10,15 +11,11 @@ from typing import Any
 
 
 class PriceTable:
-    def __init__(self, table: dict[str, Any]) -> None:
-        self._default: dict[str, Any] = table.get("default", {"base": 1})
-        self._endpoints: dict[str, dict[str, Any]] = table.get("endpoints", {})
-
-    def rule(self, endpoint_id: str) -> dict[str, Any]:
-        return self._endpoints.get(endpoint_id, self._default)
+    def __init__(self, rules: dict[str, dict[str, Any]]) -> None:
+        self._rules = rules
 
     def units(self, endpoint_id: str, body: dict[str, Any]) -> str:
-        rule = self.rule(endpoint_id)
+        rule = self._rules.get(endpoint_id, {"base": 1})
         units = float(rule.get("base", 1))
         units *= float(rule.get("mode_factor", {}).get(str(body.get("mode")), 1))
         per = rule.get("per_seconds")
@@ -35,7 +32,7 @@ def _num(value: Any, default: float) -> float:
         return default
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 

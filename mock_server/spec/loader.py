@@ -17,7 +17,7 @@ from mock_server.paths import SCHEMAS_DIR
 
 BASE_URI = "https://kling-mock.local/schemas/"
 # Data tables that live beside the schemas but are not schemas themselves.
-DATA_FILES = frozenset({"manifest.json", "errors.json", "pricing.json", "failure_rules.json"})
+DATA_FILES = frozenset({"manifest.json", "errors.json", "failure_rules.json"})
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ class Spec:
     schemas: dict[str, dict[str, Any]]  # relative path -> schema
     registry: Registry
     manifest: dict[str, Any]
-    pricing: dict[str, Any]
     failure_rules: dict[str, Any]
 
     def schema(self, rel_path: str) -> dict[str, Any]:
@@ -65,6 +64,5 @@ def load_spec(root: Path = SCHEMAS_DIR) -> Spec:
         schemas=schemas,
         registry=registry,
         manifest=data("manifest.json"),
-        pricing=data("pricing.json"),
         failure_rules=data("failure_rules.json"),
     )

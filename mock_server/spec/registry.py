@@ -39,6 +39,7 @@ class Endpoint:
     parent_video: bool
     catalog: str | None
     watermark: bool  # the request schema lists watermark_info
+    units: dict[str, Any]  # price rule for final_unit_deduction
 
     @classmethod
     def from_manifest(cls, entry: dict[str, Any], spec: Spec) -> Endpoint:
@@ -67,6 +68,7 @@ class Endpoint:
             parent_video=bool(entry.get("parent_video", False)),
             catalog=entry.get("catalog"),
             watermark="watermark_info" in (request_schema.get("properties") or {}),
+            units=dict(entry.get("units", {"base": 1})),
         )
 
 

@@ -85,6 +85,7 @@ def test_ids_are_unique_and_routes_distinct() -> None:
 
 def test_every_entry_has_code_behind_it() -> None:
     for ep in REGISTRY.endpoints.values():
+        assert "base" in ep.units, f"{ep.id}: no price rule"
         if ep.kind == "task":
             assert ep.result in BUILDERS, ep.id
             assert f"results/{ep.result}.json" in SPEC.schemas, ep.id
@@ -131,7 +132,6 @@ def test_duplicate_endpoint_ids_are_refused() -> None:
         schemas=SPEC.schemas,
         registry=SPEC.registry,
         manifest={"endpoints": [entries[0], entries[0]]},
-        pricing={},
         failure_rules={},
     )
     with pytest.raises(ValueError, match="appears twice"):
