@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -79,3 +79,32 @@ def ok(response: httpx.Response) -> Any:
     assert response.status_code == 200 and body["code"] == 0, response.text
     assert body["message"] == "SUCCEED"
     return body["data"]
+
+
+@pytest.fixture
+def prepare_state(
+    app: Starlette, clock: ManualClock, auth: dict[str, str]
+) -> Iterator[Callable[..., Any]]:
+    """``prepare(endpoint, body, keep="")``: make the state a sync call acts on (a session, a
+    voice) through the API itself, with the contract harness's setups."""
+    from contract_tests.setups import SetupRefused
+    from contract_tests.setups import prepare as setups_prepare
+    from mock_server.asgi_bridge import AsgiBridge
+
+    with (
+        AsgiBridge(app) as bridge,
+        httpx.Client(
+            transport=httpx.MockTransport(bridge), base_url=BASE_URL, headers=auth
+        ) as sync,
+    ):
+
+        def send(method: str, path: str, body: dict[str, Any]) -> Any:
+            data = sync.request(method, path, json=body if method == "POST" else None).json()
+            if data["code"] != 0:
+                raise SetupRefused(data["message"])
+            return data["data"]
+
+        def prepare(endpoint: str, body: Any, keep: str = "") -> Any:
+            return setups_prepare(endpoint, body, send, clock.advance, keep=keep)
+
+        yield prepare

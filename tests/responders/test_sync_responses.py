@@ -12,7 +12,6 @@ from mock_server import ManualClock
 from mock_server.backend import Backend
 from mock_server.examples import load
 from tests.conftest import ok
-from tests.validation.setups import SETUPS
 
 pytestmark = pytest.mark.anyio
 
@@ -26,14 +25,12 @@ def sync_endpoints() -> list[str]:
 
 @pytest.mark.parametrize("endpoint", sync_endpoints())
 async def test_sync_data_matches_its_schema(
-    client: httpx.AsyncClient, clock: ManualClock, backend: Backend, endpoint: str
+    client: httpx.AsyncClient, backend: Backend, prepare_state: Any, endpoint: str
 ) -> None:
     ep = backend.registry.endpoints[endpoint]
     op = next(op for op in backend.registry if op.endpoint.id == endpoint)
     for case in load(endpoint, "valid"):
-        body = case.body
-        if endpoint in SETUPS:
-            body = {**body, **await SETUPS[endpoint](client, clock, body)}
+        body = prepare_state(endpoint, case.body)
         if ep.method == "GET":
             data = ok(await client.get(ep.path, params=body))
         else:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from mock_server import ManualClock, Settings, create_app
+from mock_server import Settings, create_app
 from mock_server.errors import error_table
 from mock_server.examples import Case, all_cases
 from mock_server.spec.registry import Registry
 from mock_server.validation.images import BASE64_MESSAGE
-from tests.validation.setups import SETUPS
 
 pytestmark = pytest.mark.anyio
 
@@ -27,23 +27,9 @@ async def send(client: httpx.AsyncClient, registry: Registry, case: Case) -> htt
     return await client.request(method, endpoint.path, json=case.body)
 
 
-async def prepare(
-    client: httpx.AsyncClient, clock: ManualClock, case: Case, *, judged_field: str = ""
-) -> Case:
-    """Some sync calls act on state made by an earlier call (a session, a voice): make it,
-    unless the case is about that very field being wrong."""
-    setup = SETUPS.get(case.endpoint)
-    if setup is None:
-        return case
-    fields = await setup(client, clock, case.body)
-    body = {
-        **case.body,
-        **{
-            k: v
-            for k, v in fields.items()
-            if k in case.body and not (judged_field and judged_field.startswith(k))
-        },
-    }
+async def prepare(prepare_state: Callable[..., Any], case: Case, *, judged_field: str = "") -> Case:
+    """Make the state some sync calls act on (a session, a voice), through the API itself."""
+    body = prepare_state(case.endpoint, case.body, keep=judged_field)
     return dataclasses.replace(case, body=body)
 
 
@@ -60,9 +46,9 @@ def assert_rejected(response: httpx.Response, case: Case) -> None:
 
 @pytest.mark.parametrize("case", all_cases("valid"), ids=lambda c: c.id)
 async def test_valid_example_is_accepted(
-    client: httpx.AsyncClient, backend, clock, case: Case
+    client: httpx.AsyncClient, backend, prepare_state: Callable[..., Any], case: Case
 ) -> None:
-    case = await prepare(client, clock, case)
+    case = await prepare(prepare_state, case)
     response = await send(client, backend.registry, case)
     assert response.status_code == 200, f"{case.id}: {response.text}"
     assert response.json()["code"] == 0
@@ -70,25 +56,26 @@ async def test_valid_example_is_accepted(
 
 @pytest.mark.parametrize("case", all_cases("invalid"), ids=lambda c: c.id)
 async def test_invalid_example_is_rejected_with_its_code(
-    client: httpx.AsyncClient, backend, clock, case: Case
+    client: httpx.AsyncClient, backend, prepare_state: Callable[..., Any], case: Case
 ) -> None:
-    case = await prepare(client, clock, case, judged_field=case.field)
+    case = await prepare(prepare_state, case, judged_field=case.field)
     assert_rejected(await send(client, backend.registry, case), case)
 
 
 @pytest.mark.parametrize("case", all_cases("strict_invalid"), ids=lambda c: c.id)
 async def test_strict_case_passes_lenient_and_fails_strict(
     client: httpx.AsyncClient,
+    prepare_state: Callable[..., Any],
     backend,
     clock,
     auth: dict[str, str],
     make_client: Callable[..., httpx.AsyncClient],
     case: Case,
 ) -> None:
-    case = await prepare(client, clock, case)
+    case = await prepare(prepare_state, case)
     lenient = await send(client, backend.registry, case)
     assert lenient.json()["code"] == 0, f"{case.id} (lenient): {lenient.text}"
     strict_app = create_app(Settings(strict=True), clock=clock)
     async with make_client(strict_app, auth) as strict_client:
-        case = await prepare(strict_client, clock, case, judged_field=case.field)
+        # Validation comes before state: the strict app refuses the body before any lookup.
         assert_rejected(await send(strict_client, backend.registry, case), case)

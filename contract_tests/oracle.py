@@ -1,0 +1,62 @@
+"""What a correct Kling should answer to a body: the same schemas and the same validator as
+the fake, so a generated body is judged by the contract, not by how it was generated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.spec.registry import Operation, Registry
+from mock_server.validation import RequestValidator
+from mock_server.validation.messages import choose, code_of, describe, field_path
+
+
+@dataclass(frozen=True)
+class Expectation:
+    code: int  # 0: accepted
+    field: str = ""  # JSON path the message should name
+    keyword: str = ""  # the JSON Schema keyword (or x-kling rule) that is broken
+    message: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.code == 0
+
+
+class Oracle:
+    def __init__(self, registry: Registry, *, strict: bool = False) -> None:
+        self._registry = registry
+        self._strict = strict
+        self._validators: dict[str, RequestValidator] = {}
+
+    def _validator(self, op: Operation) -> RequestValidator | None:
+        if op.op_id not in self._validators:
+            spec = self._registry.spec
+            if op.body_schema is not None and op.endpoint.request:
+                schema = spec.schema(op.endpoint.request)
+            elif op.query_schema is not None:
+                schema = op.query_schema
+            else:
+                return None
+            self._validators[op.op_id] = RequestValidator(
+                schema, spec.registry, strict=self._strict
+            )
+        return self._validators[op.op_id]
+
+    def expect(self, op: Operation, body: Any) -> Expectation:
+        if op.body_schema is not None and not isinstance(body, dict):
+            return Expectation(1200, "", "type", "the body must be a JSON object")
+        validator = self._validator(op)
+        errors = validator.errors(body) if validator else []
+        if not errors:
+            return Expectation(0)
+        error = choose(errors)
+        path = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            names: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+            missing = [n for n in names if n not in error.instance]
+            path += missing[:1]
+        keyword = str(error.validator)
+        if {"then", "else"} & set(map(str, error.absolute_schema_path)):
+            keyword = "if"  # a conditional rule, whatever keyword its branch used
+        return Expectation(code_of(error), field_path(path), keyword, describe(error))

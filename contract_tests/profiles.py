@@ -1,0 +1,22 @@
+"""How hard the suite tries: examples per endpoint and mode, and how long flows may wait."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    positive_examples: int  # generated valid bodies per endpoint
+    negative_examples: int  # generated invalid bodies per endpoint
+    poll_timeout_s: float  # how long a flow polls a target that has no clock to advance
+
+
+PROFILES = {
+    "ci": Profile("ci", positive_examples=10, negative_examples=15, poll_timeout_s=60),
+    "dev": Profile("dev", positive_examples=30, negative_examples=50, poll_timeout_s=120),
+    "thorough": Profile(
+        "thorough", positive_examples=200, negative_examples=400, poll_timeout_s=900
+    ),
+}

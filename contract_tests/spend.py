@@ -1,0 +1,64 @@
+"""The spending guard: against real Kling only free checks run unless ``--kling-allow-spend=N``,
+and then at most N billable tasks are created, cheapest endpoint first, announced beforehand.
+
+Costs are estimated from the manifest's ``units`` rules applied to the recorded minimal
+example of each endpoint: the fake's own price table, so treat them as an estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mock_server.examples import load
+from mock_server.simulation.pricing import PriceTable
+from mock_server.spec.registry import Endpoint, Registry
+
+
+def minimal_body(endpoint: str) -> dict[str, object]:
+    """The endpoint's recorded minimal example (the body flows send)."""
+    return next(c.body for c in load(endpoint, "valid") if c.name.startswith("minimal"))
+
+
+@dataclass
+class SpendGuard:
+    registry: Registry
+    limited: bool  # True against real Kling
+    allowance: int = 0
+    spent: int = 0
+    plan: list[tuple[str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        prices = PriceTable({ep.id: ep.units for ep in self.registry.endpoints.values()})
+        costs = [
+            (ep.id, float(prices.units(ep.id, minimal_body(ep.id))))
+            for ep in self.billable_endpoints()
+        ]
+        self.plan = sorted(costs, key=lambda item: (item[1], item[0]))[: self.allowance]
+
+    def billable_endpoints(self) -> list[Endpoint]:
+        return [ep for ep in self.registry.endpoints.values() if ep.kind == "task"]
+
+    def planned(self, endpoint: str) -> bool:
+        return not self.limited or any(ep == endpoint for ep, _ in self.plan)
+
+    def may_create(self, endpoint: str) -> bool:
+        return not self.limited or (self.planned(endpoint) and self.spent < self.allowance)
+
+    def record_spend(self) -> None:
+        self.spent += 1
+
+    def describe(self) -> list[str]:
+        if not self.limited:
+            return []
+        if not self.allowance:
+            return [
+                "spending guard: real target, free checks only (no task will be created); "
+                "pass --kling-allow-spend=N to allow N billable tasks"
+            ]
+        total = sum(cost for _, cost in self.plan)
+        lines = [
+            f"spending guard: at most {self.allowance} billable task(s), cheapest first, "
+            f"about {total:g} units in all (estimated from the fake's price rules):"
+        ]
+        lines += [f"  {endpoint}: ~{cost:g} units" for endpoint, cost in self.plan]
+        return lines

@@ -1,0 +1,269 @@
+"""The Kling contract, endpoint by endpoint. Run with ``kling-mock contract``, ``make contract``
+or ``pytest --pyargs contract_tests`` (options: ``pytest --help``, group "kling")."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import strategies as st
+
+from contract_tests import checks
+from contract_tests.flows import sender, task_flow
+from contract_tests.harness import Harness
+from contract_tests.mutations import mutations
+from contract_tests.setups import SetupRefused, prepare
+from contract_tests.spend import minimal_body
+from mock_server.spec.loader import load_spec
+from mock_server.spec.registry import Operation, Registry
+
+REGISTRY = Registry(load_spec())
+POSTS = [op for op in REGISTRY if op.method == "POST"]
+TASKS = [ep for ep in REGISTRY.endpoints.values() if ep.kind == "task"]
+LISTS = [op for op in REGISTRY if op.action in ("list", "catalog")]
+
+
+def _id(op: Operation) -> str:
+    return op.op_id
+
+
+def examples(kling: Harness, op: Operation, mode: str, judge: Callable[[Any], None]) -> None:
+    """Run ``judge`` on generated bodies; against real Kling no shrinking (it costs requests)."""
+    count = (
+        kling.profile.positive_examples if mode == "positive" else kling.profile.negative_examples
+    )
+    phases = [Phase.generate] if kling.target.kind == "real" else list(Phase)
+
+    @settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        derandomize=kling.derandomize,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+    )
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        judge(data.draw(kling.generator.bodies(op, mode), label="body"))
+
+    run()
+
+
+def _unique(body: Any) -> Any:
+    """A generated external_task_id must not collide with an earlier example's."""
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("external_task_id"), str)
+        and body["external_task_id"]
+    ):
+        return {**body, "external_task_id": checks.unique_external_id()}
+    return body
+
+
+def _send(kling: Harness, op: Operation, body: Any) -> httpx.Response:
+    kling.recorder.requests += 1
+    if isinstance(body, bytes | bytearray):  # negative mode may send a body that is not JSON
+        return kling.target.request(
+            op.method, op.path, content=bytes(body), headers={"Content-Type": "application/json"}
+        )
+    return kling.target.request(op.method, op.path, json=body)
+
+
+@pytest.mark.parametrize("op", POSTS, ids=_id)
+def test_invalid_bodies_are_rejected(kling: Harness, op: Operation) -> None:
+    ep = op.endpoint.id
+
+    def judge(body: Any) -> None:
+        body = _unique(body)
+        expected = kling.oracle.expect(op, body)
+        assume(not expected.accepted)
+        checks.invalid_rejected(kling.ctx, ep, body, expected, _send(kling, op, body))
+
+    examples(kling, op, "negative", judge)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        ep.id
+        for ep in REGISTRY.endpoints.values()
+        if (ep.request and ep.method == "POST") or ep.kind == "task"
+    ],
+)
+def test_single_mutations_are_rejected(kling: Harness, endpoint: str) -> None:
+    """Each declared constraint of each field, broken alone on the minimal valid body."""
+    op = next(o for o in POSTS if o.endpoint.id == endpoint)
+    send = sender(kling)
+    judged = 0
+    for mutation in mutations(REGISTRY, endpoint, minimal_body(endpoint)):
+        expected = kling.oracle.expect(op, mutation.body)
+        if expected.accepted:
+            continue  # e.g. a wrong type the lenient schema also allows
+        judged += 1
+        body = mutation.body
+        if kling.target.kind != "real":  # state a call acts on; on real Kling it would cost
+            body = prepare(endpoint, body, send, kling.target.wait, keep=expected.field)
+        checks.invalid_rejected(kling.ctx, endpoint, body, expected, _send(kling, op, body))
+    assert judged, f"no mutation of {endpoint} breaks a rule"
+
+
+@pytest.mark.kling_billable
+@pytest.mark.parametrize("op", POSTS, ids=_id)
+def test_valid_bodies_are_accepted(kling: Harness, op: Operation) -> None:
+    if kling.target.kind == "real" and op.endpoint.kind != "account":
+        pytest.skip(
+            "billable on real Kling; the task flows cover valid bodies within --kling-allow-spend"
+        )
+    ep = op.endpoint.id
+    send = sender(kling)
+
+    def judge(body: Any) -> None:
+        body = _unique(body)
+        expected = kling.oracle.expect(op, body)
+        if not expected.accepted:  # a rule schemathesis cannot see: judged as an invalid body
+            checks.invalid_rejected(kling.ctx, ep, body, expected, _send(kling, op, body))
+            return
+        try:
+            body = prepare(ep, body, send, kling.target.wait)
+        except SetupRefused as refused:
+            raise checks.CheckFailure("valid_accepted", f"setup failed: {refused}") from None
+        checks.valid_accepted(kling.ctx, ep, op, body, _send(kling, op, body))
+
+    examples(kling, op, "positive", judge)
+
+
+@pytest.mark.kling_billable
+@pytest.mark.parametrize("endpoint", [ep.id for ep in TASKS])
+def test_task_flow(kling: Harness, endpoint: str) -> None:
+    """Create -> processing -> succeed/failed, query == list entry, external id, downloads,
+    callbacks (when the target sends them)."""
+    if not kling.guard.planned(endpoint):
+        pytest.skip("not in the spending plan (--kling-allow-spend)")
+    if not kling.guard.may_create(endpoint):
+        pytest.skip("spending allowance used up")
+    body = json.loads(
+        json.dumps(minimal_body(endpoint)).replace(
+            "https://example.com/a.png", kling.options.image_url
+        )
+    )
+    task_flow(kling, REGISTRY.endpoints[endpoint], body)
+
+
+def _forged(
+    kling: Harness, claims: dict[str, Any], *, secret: str | None = None, alg: str = "HS256"
+) -> str:
+    return jwt.encode(claims, secret or kling.target.secret_key, algorithm=alg)
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    def part(d: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def test_auth_failures_map_to_1001_to_1004(kling: Harness) -> None:
+    now = int(kling.target.now_s())
+    ak = kling.target.access_key
+    path = "/v1/videos/text2video"
+    cases: list[tuple[str, int, dict[str, str]]] = [
+        ("no header", 1001, {}),
+        ("not bearer", 1002, {"Authorization": "Basic abc"}),
+        ("not a jwt", 1002, {"Authorization": "Bearer not-a-jwt"}),
+        (
+            "bad signature",
+            1002,
+            {
+                "Authorization": "Bearer "
+                + _forged(
+                    kling, {"iss": ak, "exp": now + 1800, "nbf": now - 5}, secret="wrong-secret"
+                )
+            },
+        ),
+        (
+            "alg none",
+            1002,
+            {
+                "Authorization": "Bearer "
+                + _unsigned({"iss": ak, "exp": now + 1800, "nbf": now - 5})
+            },
+        ),
+        (
+            "nbf in the future",
+            1003,
+            {
+                "Authorization": "Bearer "
+                + _forged(kling, {"iss": ak, "exp": now + 3600, "nbf": now + 600})
+            },
+        ),
+        (
+            "expired",
+            1004,
+            {
+                "Authorization": "Bearer "
+                + _forged(kling, {"iss": ak, "exp": now - 600, "nbf": now - 2400})
+            },
+        ),
+    ]
+    responses = []
+    for name, code, headers in cases:
+        kling.recorder.requests += 1
+        responses.append(
+            (name, code, kling.target.request("GET", path, auth=False, headers=headers))
+        )
+    checks.auth_codes(kling.ctx, "auth", responses)
+
+
+@pytest.mark.parametrize("op", LISTS, ids=_id)
+def test_list_pages_conform_and_bounds_hold(kling: Harness, op: Operation) -> None:
+    top = op.endpoint.page_size_max
+    cases = [
+        ({"pageNum": 0}, False),
+        ({"pageNum": 1}, True),
+        ({"pageNum": 1000}, True),
+        ({"pageNum": 1001}, False),
+        ({"pageSize": 0}, False),
+        ({"pageSize": 1}, True),
+        ({"pageSize": top}, True),
+        ({"pageSize": top + 1}, False),
+    ]
+    responses = []
+    for params, allowed in cases:
+        kling.recorder.requests += 1
+        response = kling.target.request("GET", op.path, params=params)
+        if allowed:
+            checks.response_conforms(kling.ctx, op.endpoint.id, op, response)
+        else:
+            checks.error_conforms(kling.ctx, op.endpoint.id, response)
+        responses.append((params, allowed, response))
+    checks.paging_bounds(kling.ctx, op.endpoint.id, responses)
+
+
+def test_account_costs(kling: Harness) -> None:
+    op = next(o for o in REGISTRY if o.op_id == "account-costs.call")
+    now_ms = int(kling.target.now_s() * 1000)
+    kling.recorder.requests += 2
+    ok = kling.target.request(
+        "GET", op.path, params={"start_time": now_ms - 30 * 86_400_000, "end_time": now_ms}
+    )
+    checks.response_conforms(kling.ctx, "account-costs", op, ok)
+    missing = {"end_time": now_ms}
+    checks.invalid_rejected(
+        kling.ctx,
+        "account-costs",
+        missing,
+        kling.oracle.expect(op, missing),
+        kling.target.request("GET", op.path, params=missing),
+    )
+
+
+def test_unknown_task_is_an_error_envelope(kling: Harness) -> None:
+    kling.recorder.requests += 1
+    response = kling.target.request("GET", "/v1/videos/text2video/100000000000000001")
+    checks.error_conforms(kling.ctx, "text2video", response)
