@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 ARGS   ?=
 
-.PHONY: help install serve test lint typecheck unit clean
+.PHONY: help install serve test lint typecheck unit contract contract-url clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,15 @@ typecheck: $(VENV)/.installed-test  ## mypy --strict on mock_server
 unit: $(VENV)/.installed-test  ## The pytest suite only
 	$(BIN)/python -m pytest $(ARGS)
 
-test: lint typecheck unit  ## Everything CI runs: lint, types, the whole test suite
+contract: $(VENV)/.installed-test  ## Contract suite against the in-process fake (ARGS: pytest args)
+	@mkdir -p reports
+	$(BIN)/kling-mock contract --junitxml=reports/contract-in-process.xml $(ARGS)
+
+contract-url: $(VENV)/.installed-test  ## Contract suite against a spawned `kling-mock serve` over HTTP
+	@mkdir -p reports
+	$(BIN)/kling-mock contract --spawn --junitxml=reports/contract-url.xml $(ARGS)
+
+test: lint typecheck unit contract contract-url  ## Everything CI runs: lint, types, tests, contract suites
 
 clean:  ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -17,13 +17,14 @@ from referencing import Registry as RefRegistry
 
 from mock_server.spec.registry import Registry
 
-WRONG_TYPE = {
-    "string": 12345,
-    "integer": "not-a-number",
-    "number": "not-a-number",
-    "boolean": "maybe",
-    "object": "not-an-object",
-    "array": "not-an-array",
+# One value of each JSON type; a "type" mutation uses the first type the field does not allow.
+VALUE_OF_TYPE = {
+    "string": "text",
+    "integer": 12345,
+    "number": 1.5,
+    "boolean": True,
+    "object": {"k": "v"},
+    "array": [1],
 }
 
 
@@ -43,8 +44,9 @@ def _resolve(schema: Any, resolver: Any) -> tuple[Any, Any]:
 def _broken_values(schema: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     types = schema.get("type")
     types = types if isinstance(types, list) else [types] if types else []
-    for name, value in WRONG_TYPE.items():
-        if types and name not in types and not (name == "integer" and "number" in types):
+    allowed = set(types) | ({"integer"} if "number" in types else set())
+    for name, value in VALUE_OF_TYPE.items():
+        if types and name not in allowed:
             yield "type", value
             break
     if "enum" in schema:

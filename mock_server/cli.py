@@ -43,6 +43,45 @@ def _serve_parser(sub: Any) -> None:
         )
 
 
+def _contract_parser(sub: Any) -> None:
+    contract = sub.add_parser(
+        "contract",
+        help="Run the contract suite against the fake, a URL, or the real Kling API.",
+        description="Run the Kling contract suite (pytest). Any argument not listed here is "
+        "passed to pytest, e.g. -k text2video, -x, --junitxml=report.xml.",
+        epilog="Examples: kling-mock contract | kling-mock contract --spawn | "
+        "kling-mock contract --base-url http://127.0.0.1:8000 | "
+        "KLING_ACCESS_KEY=... KLING_SECRET_KEY=... kling-mock contract --target real "
+        "--allow-spend 2",
+    )
+    contract.add_argument(
+        "--target",
+        choices=("in-process", "url", "real"),
+        default=None,
+        help="where to run (default: in-process, or url with --base-url)",
+    )
+    contract.add_argument("--base-url", default=None, help="base URL of the url target")
+    contract.add_argument(
+        "--spawn",
+        action="store_true",
+        help="start kling-mock serve on a free loopback port and test it "
+        "over HTTP (the url target)",
+    )
+    contract.add_argument(
+        "--profile",
+        choices=("ci", "dev", "thorough"),
+        default=None,
+        help="examples per endpoint (default ci)",
+    )
+    contract.add_argument(
+        "--allow-spend",
+        type=int,
+        default=None,
+        metavar="N",
+        help="real target: allow at most N billable tasks (default 0)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kling-mock",
@@ -50,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(sub)
+    _contract_parser(sub)
     return parser
 
 
@@ -104,10 +144,15 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    return 2  # pragma: no cover - argparse enforces a known command
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "contract":
+        from contract_tests.runner import run
+
+        return run(args.target, args.base_url, args.spawn, args.profile, args.allow_spend, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return serve(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ from mock_server.app import create_app
 from mock_server.asgi_bridge import AsgiBridge
 from mock_server.auth import mint_token
 from mock_server.settings import Settings
-from mock_server.tasks.clock import ManualClock
+from mock_server.tasks.clock import Clock, ManualClock
 
 KLING_HOSTS = ("api-singapore.klingai.com", "api.klingai.com", "api-beijing.klingai.com")
 
@@ -37,7 +37,7 @@ class KlingFake:
     """What the helper yields: the fake, its clock, and the respx router (for ``.calls``)."""
 
     app: Starlette
-    clock: ManualClock
+    clock: Clock  # a ManualClock unless one was passed in
     router: respx.MockRouter
     settings: Settings
 

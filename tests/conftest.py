@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from mock_server import ManualClock, Settings, create_app, mint_token
 from mock_server.backend import Backend
 
+pytest_plugins = ["pytester"]
 BASE_URL = "http://kling.test"
 
 

@@ -1,0 +1,91 @@
+"""App factories for ``--kling-app``: the real fake with one seeded fault each, so the harness
+can be shown to catch it; and a fake that sends callbacks (kling-mock does not yet)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.types import Message, Receive, Scope, Send
+
+from mock_server.app import create_app, default_spec
+from mock_server.results.render import task_data
+from mock_server.settings import Settings
+from mock_server.tasks.clock import Clock
+from mock_server.tasks.lifecycle import StatusChange
+
+
+def accepts_any_duration(settings: Settings, clock: Clock) -> Starlette:
+    """text2video stops enforcing its duration values (any string is taken)."""
+    spec = default_spec()
+    schema = copy.deepcopy(spec.schema("requests/text2video.json"))
+    schema["properties"]["duration"] = {"type": "string"}
+    schema["allOf"] = [r for r in schema["allOf"] if "duration" not in json.dumps(r)]
+    broken = dataclasses.replace(spec, schemas={**spec.schemas, "requests/text2video.json": schema})
+    return create_app(settings, clock=clock, spec=broken)
+
+
+class _RenameStatus:
+    """Rewrites "succeed" to "succeeded" in every JSON response (the new design's word)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start: dict[str, Any] = {}
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body = message.get("body", b"").replace(b'"succeed"', b'"succeeded"')
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({**message, "body": body})
+
+        await self.app(scope, receive, rewrite)
+
+
+def says_succeeded(settings: Settings, clock: Clock) -> Any:
+    app = create_app(settings, clock=clock)
+    wrapped = _RenameStatus(app)
+    wrapped.state = app.state  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _with_callbacks(settings: Settings, clock: Clock, *, reverse: bool) -> Starlette:
+    """POSTs the bare task object to callback_url on every change (reverse: in bad order)."""
+    app = create_app(settings, clock=clock)
+    backend = app.state.backend
+    pending: dict[str, list[dict[str, Any]]] = {}
+
+    def deliver(change: StatusChange) -> None:
+        task = change.task
+        url = task.body.get("callback_url")
+        if not isinstance(url, str) or not url.startswith("http://127.0.0.1"):
+            return
+        ep = backend.registry.endpoints[task.endpoint]
+        payload = task_data(task, watermark_supported=ep.watermark)
+        if not reverse:
+            httpx.post(url, json=payload)
+            return
+        pending.setdefault(task.task_id, []).append(payload)
+        if change.new in ("succeed", "failed"):
+            for item in reversed(pending.pop(task.task_id)):
+                httpx.post(url, json=item)
+
+    backend.lifecycle.subscribe(deliver)
+    return app
+
+
+def sends_callbacks(settings: Settings, clock: Clock) -> Starlette:
+    return _with_callbacks(settings, clock, reverse=False)
+
+
+def sends_callbacks_out_of_order(settings: Settings, clock: Clock) -> Starlette:
+    return _with_callbacks(settings, clock, reverse=True)
