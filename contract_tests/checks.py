@@ -221,8 +221,8 @@ def lifecycle_monotonic(ctx: Context, endpoint: str, seen: list[dict[str, Any]])
 def media_downloads(
     ctx: Context, endpoint: str, get: Callable[[str], httpx.Response], task: dict[str, Any]
 ) -> None:
-    echoed = set(_urls(task.get("_request", {})))
-    for url in _urls(task.get("task_result", {})):
+    echoed = set(result_urls(task.get("_request", {})))
+    for url in result_urls(task.get("task_result", {})):
         if url in echoed:
             continue
         response = get(url)
@@ -293,16 +293,17 @@ def callbacks_in_order(ctx: Context, endpoint: str, op: Operation, payloads: lis
         )
 
 
-def _urls(node: Any) -> Iterable[str]:
+def result_urls(node: Any) -> Iterable[str]:
+    """Every http(s) URL under a key that names a URL (url, url_1, trial_url, ...)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if isinstance(value, str) and value.startswith("http") and "url" in key:
                 yield value
             else:
-                yield from _urls(value)
+                yield from result_urls(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _urls(item)
+            yield from result_urls(item)
 
 
 def _short(body: Any) -> str:

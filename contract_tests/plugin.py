@@ -17,6 +17,7 @@ import pytest
 
 from contract_tests.profiles import PROFILES
 from contract_tests.report import Recorder
+from contract_tests.targets import TARGET_KINDS
 
 _RECORDER = pytest.StashKey[Recorder]()
 
@@ -25,7 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kling", "Kling API contract tests (kling-mock)")
     group.addoption(
         "--kling-target",
-        choices=("in-process", "url", "real"),
+        choices=TARGET_KINDS,
         default="in-process",
         help="where to run the contract checks (default: in-process fake)",
     )

@@ -24,6 +24,7 @@ from mock_server.settings import Settings
 from mock_server.tasks.clock import ManualClock
 
 TargetKind = Literal["in-process", "url", "real"]
+TARGET_KINDS: tuple[TargetKind, ...] = ("in-process", "url", "real")
 REAL_BASE_URL = "https://api-singapore.klingai.com"
 IN_PROCESS_BASE_URL = "http://kling-mock.in-process"
 

@@ -44,6 +44,9 @@ def _serve_parser(sub: Any) -> None:
 
 
 def _contract_parser(sub: Any) -> None:
+    from contract_tests.profiles import PROFILES
+    from contract_tests.targets import TARGET_KINDS
+
     contract = sub.add_parser(
         "contract",
         help="Run the contract suite against the fake, a URL, or the real Kling API.",
@@ -56,7 +59,7 @@ def _contract_parser(sub: Any) -> None:
     )
     contract.add_argument(
         "--target",
-        choices=("in-process", "url", "real"),
+        choices=TARGET_KINDS,
         default=None,
         help="where to run (default: in-process, or url with --base-url)",
     )
@@ -69,7 +72,7 @@ def _contract_parser(sub: Any) -> None:
     )
     contract.add_argument(
         "--profile",
-        choices=("ci", "dev", "thorough"),
+        choices=sorted(PROFILES),
         default=None,
         help="examples per endpoint (default ci)",
     )

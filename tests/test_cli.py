@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
+from contract_tests.runner import spawned_fake
 from mock_server import Settings, mint_token
-from mock_server.cli import build_parser, main
+from mock_server.cli import banner, build_parser, main
 
 
 def test_help_lists_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,33 +70,16 @@ def test_accounts_file_in_toml(tmp_path: os.PathLike[str]) -> None:
     assert accounts[0].api_keys == ("k1",)
 
 
+def test_banner_names_the_url_and_the_default_credentials() -> None:
+    text = banner(Settings(), 8123)
+    assert "http://127.0.0.1:8123" in text and "/openapi.json" in text
+    assert "mock-access-key" in text and "mock-secret-key" in text
+    assert "hunter2" not in banner(Settings(secret_key="hunter2"), 1)  # custom secrets stay hidden
+
+
 def test_server_process_starts_and_answers() -> None:
     """`python -m mock_server serve` on a free loopback port, driven like a real client."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mock_server",
-            "serve",
-            "--port",
-            "0",
-            "--speed",
-            "100",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", lines[0])
-        assert match, lines
-        assert "mock-access-key" in "".join(lines)
-        base = f"http://127.0.0.1:{match.group(1)}"
+    with spawned_fake(speed=100) as base:
         token = mint_token("mock-access-key", "mock-secret-key", time.time())
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
             created = c.post("/v1/videos/text2video", json={"prompt": "a real request"}).json()
@@ -114,8 +95,3 @@ def test_server_process_starts_and_answers() -> None:
             video = c.get(f"/v1/videos/text2video/{task_id}").json()["data"]["task_result"]
             download = c.get(video["videos"][0]["url"])
             assert download.headers["content-type"] == "video/mp4"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()

@@ -32,3 +32,18 @@ def test_timings_table_matches_the_lifecycle() -> None:
     for family, timing in FAMILY_TIMINGS.items():
         row = next(line for line in README.splitlines() if line.startswith(f"| {family} |"))
         assert f"| {timing.queued_s:g} s | {timing.running_s:g} s |" in row, family
+
+
+def test_every_contract_check_and_option_is_documented() -> None:
+    import contract_tests.checks  # noqa: F401 - registers the checks
+    from contract_tests.checks import CHECKS
+
+    for name in CHECKS:
+        assert f"| `{name}` |" in README, name
+    import re
+
+    plugin = (ROOT / "contract_tests" / "plugin.py").read_text(encoding="utf-8")
+    options = set(re.findall(r'addoption\(\s*"(--kling-[a-z-]+)"', plugin))
+    assert len(options) >= 8
+    for option in options:
+        assert f"`{option}`" in README, option

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_server.accounts import Account
+from mock_server.naming import registrar
 from mock_server.results.media import MediaUrls
 from mock_server.spec.registry import Operation
 
@@ -43,14 +44,7 @@ Responder = Callable[[CallContext], Any]
 RESPONDERS: dict[str, Responder] = {}
 
 
-def responder(name: str) -> Callable[[Responder], Responder]:
-    def register(fn: Responder) -> Responder:
-        if name in RESPONDERS:
-            raise ValueError(f"responder {name!r} registered twice")
-        RESPONDERS[name] = fn
-        return fn
-
-    return register
+responder = registrar(RESPONDERS, "responder")
 
 
 def _load() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.naming import registrar
 from mock_server.results.media import MediaUrls
 from mock_server.tasks.ids import IdFactory
 from mock_server.tasks.model import Task
@@ -29,14 +30,7 @@ Builder = Callable[[BuildContext], dict[str, Any]]
 BUILDERS: dict[str, Builder] = {}
 
 
-def builder(name: str) -> Callable[[Builder], Builder]:
-    def register(fn: Builder) -> Builder:
-        if name in BUILDERS:
-            raise ValueError(f"result builder {name!r} registered twice")
-        BUILDERS[name] = fn
-        return fn
-
-    return register
+builder = registrar(BUILDERS, "result builder")
 
 
 def _int(value: Any, default: int) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
+from contract_tests.checks import result_urls
 from mock_server import ManualClock, Settings, create_app
 from mock_server.results.media import image_size
 from tests.conftest import BASE_URL, ok
@@ -23,18 +23,6 @@ MAGIC = {
     "audio/mpeg": (0, b"ID3"),
     "audio/wav": (0, b"RIFF"),
 }
-
-
-def urls(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, str) and (key.startswith("url") or key.endswith("_url")):
-                yield value
-            else:
-                yield from urls(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from urls(item)
 
 
 async def finished(
@@ -52,8 +40,12 @@ async def test_every_result_url_downloads(
     ep = backend.registry.endpoints[endpoint]
     body = example(endpoint, "maximal")
     task = await finished(client, clock, ep.path, body)
-    echoed = set(urls(body))  # element results echo the client's own reference URLs
-    found = [u for u in [*urls(task["task_result"]), *urls(task["task_info"])] if u not in echoed]
+    echoed = set(result_urls(body))  # element results echo the client's own reference URLs
+    found = [
+        u
+        for u in [*result_urls(task["task_result"]), *result_urls(task["task_info"])]
+        if u not in echoed
+    ]
     assert found, task
     for url in found:
         assert url.startswith(BASE_URL + "/media/")
