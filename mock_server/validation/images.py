@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import warnings
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -43,10 +44,16 @@ def check_image(value: str, spec: dict[str, Any]) -> None:
     formats = [str(f) for f in spec.get("formats", ["jpeg", "png"])]
     allowed = ", ".join(_FORMAT_NAMES.get(f, f) for f in formats)
     try:
-        with Image.open(io.BytesIO(raw)) as img:
-            fmt = (img.format or "").lower()
-            width, height = img.size
-    except (UnidentifiedImageError, OSError, ValueError):
+        with warnings.catch_warnings():  # a large header is our size rules' business
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as img:
+                fmt = (img.format or "").lower()
+                width, height = img.size
+    except Image.DecompressionBombError:
+        # Pillow refuses before telling the size; no image Kling accepts is anywhere near this.
+        limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        raise ImageProblem(f"is too large: more than {limit} pixels") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise ImageProblem(f"is not a readable image (supported formats: {allowed})") from None
     if fmt not in formats:
         raise ImageProblem(f"image format {fmt or 'unknown'} is not supported (use {allowed})")

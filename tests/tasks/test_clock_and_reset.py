@@ -1,0 +1,45 @@
+"""Time only moves forwards, and a reset brings the whole fake back to its first state."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mock_server import ManualClock, SystemClock
+from mock_server.backend import Backend
+from tests.conftest import ok
+
+pytestmark = pytest.mark.anyio
+
+
+def test_manual_clock_refuses_to_go_back() -> None:
+    clock = ManualClock(1_000)
+    clock.advance(1.5)
+    assert clock.now_ms() == 2_500
+    clock.set_ms(3_000)
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    with pytest.raises(ValueError):
+        clock.set_ms(2_999)
+
+
+def test_system_clock_is_monotonic() -> None:
+    clock = SystemClock()
+    readings = [clock.now_ms() for _ in range(1000)]
+    assert readings == sorted(readings)
+
+
+async def test_reset_forgets_tasks_and_replays_the_same_ids(
+    client: httpx.AsyncClient, backend: Backend
+) -> None:
+    first = ok(
+        await client.post("/v1/videos/text2video", json={"prompt": "x", "external_task_id": "e"})
+    )
+    backend.reset()
+    again = ok(
+        await client.post("/v1/videos/text2video", json={"prompt": "x", "external_task_id": "e"})
+    )
+    assert again["task_id"] == first["task_id"]  # same seed, same sequence
+    assert [t["task_id"] for t in ok(await client.get("/v1/videos/text2video"))] == [
+        again["task_id"]
+    ]
