@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -13,6 +12,7 @@ import httpx
 from jsonschema import Draft202012Validator
 
 from contract_tests.oracle import Expectation
+from contract_tests.payloads import result_urls, short
 from contract_tests.report import Recorder
 from mock_server.errors import error_table
 from mock_server.spec.registry import Operation, Registry
@@ -142,7 +142,7 @@ def valid_accepted(
     try:
         return response_conforms(ctx, endpoint, op, response)
     except CheckFailure as failure:
-        raise CheckFailure("valid_accepted", f"valid body {_short(body)} -> {failure}") from None
+        raise CheckFailure("valid_accepted", f"valid body {short(body)} -> {failure}") from None
 
 
 @check(
@@ -159,7 +159,7 @@ def invalid_rejected(
         raise CheckFailure(
             "invalid_rejected",
             f"accepted a body that breaks {expected.keyword} at "
-            f"{expected.field or 'the body'} ({expected.message}): {_short(body)}",
+            f"{expected.field or 'the body'} ({expected.message}): {short(body)}",
         )
     error = error_conforms(ctx, endpoint, response)
     code, message = error.get("code"), str(error.get("message", ""))
@@ -168,7 +168,7 @@ def invalid_rejected(
             raise CheckFailure(
                 "invalid_rejected",
                 f"expected code {expected.code} "
-                f"({expected.message}), got {code}: {message} for {_short(body)}",
+                f"({expected.message}), got {code}: {message} for {short(body)}",
             )
         if (
             expected.field
@@ -291,25 +291,3 @@ def callbacks_in_order(ctx: Context, endpoint: str, op: Operation, payloads: lis
         raise CheckFailure(
             "callbacks_in_order", f"out of order: {[p.get('task_status') for p in lifecycle]}"
         )
-
-
-def result_urls(node: Any) -> Iterable[str]:
-    """Every http(s) URL under a key that names a URL (url, url_1, trial_url, ...)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(value, str) and value.startswith("http") and "url" in key:
-                yield value
-            else:
-                yield from result_urls(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from result_urls(item)
-
-
-def _short(body: Any) -> str:
-    text = repr(body)
-    return text if len(text) < 300 else text[:300] + "..."
-
-
-def unique_external_id() -> str:
-    return f"contract-{uuid.uuid4().hex[:16]}"

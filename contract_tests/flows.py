@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from contract_tests import checks
+from contract_tests.payloads import unique_external_id
 from contract_tests.setups import SetupRefused
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dic
     """Create one task and check everything about it; returns the final task."""
     ctx, target, ep = harness.ctx, harness.target, endpoint.id
     ops = {op.action: op for op in harness.registry if op.endpoint.id == ep}
-    external = checks.unique_external_id()
+    external = unique_external_id()
     body = {**body, "external_task_id": external}
     if harness.receiver is not None:
         body["callback_url"] = harness.receiver.url(external)

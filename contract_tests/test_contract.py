@@ -18,6 +18,7 @@ from contract_tests import checks
 from contract_tests.flows import sender, task_flow
 from contract_tests.harness import Harness
 from contract_tests.mutations import mutations
+from contract_tests.payloads import unique_external_id
 from contract_tests.setups import SetupRefused, prepare
 from contract_tests.spend import minimal_body
 from mock_server.spec.loader import load_spec
@@ -62,7 +63,7 @@ def _unique(body: Any) -> Any:
         and isinstance(body.get("external_task_id"), str)
         and body["external_task_id"]
     ):
-        return {**body, "external_task_id": checks.unique_external_id()}
+        return {**body, "external_task_id": unique_external_id()}
     return body
 
 

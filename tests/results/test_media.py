@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from contract_tests.checks import result_urls
+from contract_tests.payloads import result_urls
 from mock_server import ManualClock, Settings, create_app
 from mock_server.results.media import image_size
 from tests.conftest import BASE_URL, ok
