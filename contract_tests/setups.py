@@ -21,7 +21,11 @@ def custom_voice(send: Send, wait: Wait, body: dict[str, Any]) -> dict[str, Any]
     for _ in range(120):
         task = send("GET", f"/v1/general/custom-voices/{created['task_id']}", {})
         if task["task_status"] == "succeed":
-            return {"voice_id": task["task_result"]["voices"][0]["voice_id"]}
+            voice_id = task["task_result"]["voices"][0]["voice_id"]
+            # Keep the caller's type: a numeric voice_id is what some cases are about.
+            return {
+                "voice_id": int(voice_id) if isinstance(body.get("voice_id"), int) else voice_id
+            }
         wait(1)
     raise RuntimeError("setup: the custom voice never finished")
 

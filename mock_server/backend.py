@@ -70,8 +70,7 @@ class Backend:
         validator = self.validators.get(op.op_id)
         if validator is None:
             return instance if isinstance(instance, dict) else {}
-        validator.validate(instance)
-        return validator.with_defaults(instance)
+        return validator.with_defaults(validator.validate(instance))
 
     def base_url(self, request_base: str) -> str:
         return (self.settings.public_base_url or request_base).rstrip("/")
@@ -81,7 +80,7 @@ class Backend:
     ) -> Task:
         effective = self.validate(op, body)
         ep = op.endpoint
-        external = body.get("external_task_id") or None
+        external = effective.get("external_task_id") or None
         if external is not None and self.store.external_taken(account.access_key, external):
             raise KlingError(
                 1201,

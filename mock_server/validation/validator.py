@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry
 
 from mock_server.errors import KlingError
+from mock_server.validation.coercion import coerce
 from mock_server.validation.images import ImageProblem, check_image
 from mock_server.validation.messages import choose, code_of, describe, field_path
 from mock_server.validation.rules import RULES
@@ -130,20 +131,30 @@ class RequestValidator:
         self._schema = schema
         self._registry = registry
         self._strict = strict
+        self._resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
         self.defaults = _top_level_defaults(schema, registry)
 
+    def prepare(self, instance: Any) -> Any:
+        """The instance as the service reads it: scalars coerced, unless strict."""
+        if self._strict:
+            return instance
+        return coerce(instance, self._schema, self._resolver)
+
     def errors(self, instance: Any) -> list[ValidationError]:
+        instance = self.prepare(instance)
         errors = list(self._validator.iter_errors(instance))
         if self._strict:
             resolver = self._registry.resolver(base_uri=str(self._schema.get("$id", "")))
             errors += list(unknown_fields(self._schema, instance, resolver))
         return errors
 
-    def validate(self, instance: Any) -> None:
+    def validate(self, instance: Any) -> Any:
+        """The prepared instance, or KlingError with the one message that names the field."""
         errors = self.errors(instance)
         if errors:
             error = choose(errors)
             raise KlingError(code_of(error), describe(error))
+        return self.prepare(instance)
 
     def with_defaults(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body as the service sees it: documented defaults filled in at the top level."""

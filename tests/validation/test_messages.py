@@ -14,9 +14,11 @@ BACKEND = create_app(Settings(clock="manual")).state.backend
 
 def message(op_id: str, body: Any) -> tuple[int, str]:
     op = next(o for o in BACKEND.registry if o.op_id == op_id)
-    with pytest.raises(KlingError) as info:
+    try:
         BACKEND.validate(op, body)
-    return info.value.code, info.value.message
+    except KlingError as error:
+        return error.code, error.message
+    return 0, ""
 
 
 @pytest.mark.parametrize(
@@ -46,7 +48,8 @@ def message(op_id: str, body: Any) -> tuple[int, str]:
             {"model_name": "kling-v3", "multi_shot": True},
             (1201, "shot_type: is required"),
         ),
-        ("text2video.create", {"prompt": 5}, (1201, "prompt: must be a string")),
+        ("text2video.create", {"prompt": ["x"]}, (1201, "prompt: must be a string")),
+        ("text2video.create", {"prompt": 5, "duration": 10, "cfg_scale": "0.5"}, (0, "")),
         (
             "text2video.create",
             {"prompt": "x" * 2501},
@@ -87,3 +90,21 @@ def message(op_id: str, body: Any) -> tuple[int, str]:
 )
 def test_message_names_field_and_rule(op_id: str, body: Any, expected: tuple[int, str]) -> None:
     assert message(op_id, body) == expected
+
+
+def test_scalars_are_coerced_to_the_declared_type_unless_strict() -> None:
+    op = next(o for o in BACKEND.registry if o.op_id == "text2video.create")
+    body = {
+        "prompt": 5,
+        "duration": 10,
+        "cfg_scale": "0.5",
+        "multi_shot": "false",
+        "external_task_id": 42,
+        "watermark_info": {"enabled": "true"},
+    }
+    seen = BACKEND.validate(op, body)
+    assert (seen["prompt"], seen["duration"], seen["cfg_scale"]) == ("5", "10", 0.5)
+    assert seen["external_task_id"] == "42" and seen["watermark_info"] == {"enabled": True}
+    strict = create_app(Settings(strict=True, clock="manual")).state.backend
+    with pytest.raises(KlingError, match="prompt: must be a string"):
+        strict.validate(op, body)

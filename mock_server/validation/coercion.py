@@ -1,0 +1,68 @@
+"""Scalar coercion, as the real service evidently does it (lenient mode only).
+
+Official examples send "n": "9", "element_id": "160" and "multi_shot": "true" to fields typed
+number or boolean, and they work (api-reference.md 1.8): the service converts scalars to the
+declared type, as common JSON binders do by default. The fake does the same before it
+validates: a number sent to a string field becomes its text (5 -> "5"), a numeric string sent
+to a number field becomes the number, "true"/"false" a boolean. A value that does not convert
+is left alone and the schema reports it. ``--strict`` turns this off.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_INT = re.compile(r"^-?[0-9]{1,18}$")
+_NUM = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    declared = schema.get("type")
+    return set(declared) if isinstance(declared, list) else {declared} if declared else set()
+
+
+def _scalar(value: Any, types: set[str]) -> Any:
+    if not types or isinstance(value, dict | list) or value is None:
+        return value
+    if isinstance(value, bool):
+        return value if "boolean" in types or "string" not in types else str(value).lower()
+    if isinstance(value, int | float):
+        if types & {"integer", "number"}:
+            return value
+        if "string" in types:
+            return str(value)
+        return value
+    if isinstance(value, str) and "string" not in types:
+        if "integer" in types and _INT.match(value):
+            return int(value)
+        if "number" in types and _NUM.match(value):
+            number = float(value)
+            return int(number) if "." not in value else number
+        if "boolean" in types and value in ("true", "false"):
+            return value == "true"
+    return value
+
+
+def _resolve(schema: Any, resolver: Any) -> tuple[Any, Any]:
+    while isinstance(schema, dict) and "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    return schema, resolver
+
+
+def coerce(value: Any, schema: Any, resolver: Any) -> Any:
+    """``value`` with scalars converted to the types ``schema`` declares, at every depth."""
+    schema, resolver = _resolve(schema, resolver)
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        return {
+            k: coerce(v, properties[k], resolver) if k in properties else v
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [coerce(v, items, resolver) for v in value] if isinstance(items, dict) else value
+    return _scalar(value, _types(schema))
