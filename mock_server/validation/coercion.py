@@ -5,7 +5,9 @@ number or boolean, and they work (api-reference.md 1.8): the service converts sc
 declared type, as common JSON binders do by default. The fake does the same before it
 validates: a number sent to a string field becomes its text (5 -> "5"), a numeric string sent
 to a number field becomes the number, "true"/"false" a boolean. A value that does not convert
-is left alone and the schema reports it. ``--strict`` turns this off.
+is left alone and the schema reports it. A ``null`` for a field that does not allow null
+means the field was not given (clients often send unset optionals as null). ``--strict`` turns
+all of this off.
 """
 
 from __future__ import annotations
@@ -58,10 +60,18 @@ def coerce(value: Any, schema: Any, resolver: Any) -> Any:
         return value
     if isinstance(value, dict):
         properties = schema.get("properties") or {}
-        return {
-            k: coerce(v, properties[k], resolver) if k in properties else v
-            for k, v in value.items()
-        }
+        out = {}
+        for key, item in value.items():
+            if key not in properties:
+                out[key] = item
+                continue
+            declared, _ = _resolve(properties[key], resolver)
+            if item is None and "null" not in _types(
+                declared if isinstance(declared, dict) else {}
+            ):
+                continue  # null means "not given", as for an unset optional field
+            out[key] = coerce(item, properties[key], resolver)
+        return out
     if isinstance(value, list):
         items = schema.get("items")
         return [coerce(v, items, resolver) for v in value] if isinstance(items, dict) else value

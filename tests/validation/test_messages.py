@@ -108,3 +108,19 @@ def test_scalars_are_coerced_to_the_declared_type_unless_strict() -> None:
     strict = create_app(Settings(strict=True, clock="manual")).state.backend
     with pytest.raises(KlingError, match="prompt: must be a string"):
         strict.validate(op, body)
+
+
+def test_null_means_not_given_unless_strict() -> None:
+    op = next(o for o in BACKEND.registry if o.op_id == "text2video.create")
+    body = {
+        "prompt": "a fox",
+        "negative_prompt": None,
+        "camera_control": None,
+        "external_task_id": None,
+        "callback_url": None,
+    }
+    assert BACKEND.validate(op, body)["duration"] == "5"
+    assert message(op.op_id, {"prompt": None}) == (1201, "prompt: is required")
+    strict = create_app(Settings(strict=True, clock="manual")).state.backend
+    with pytest.raises(KlingError, match="negative_prompt: must be a string"):
+        strict.validate(op, body)
