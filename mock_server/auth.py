@@ -20,8 +20,8 @@ from mock_server.tasks.clock import Clock
 
 
 @contextmanager
-def _short_keys_allowed() -> Iterator[None]:
-    # The default secret is short on purpose (easy to type); PyJWT warns on every use of it.
+def allow_short_keys() -> Iterator[None]:
+    """PyJWT warns on every use of a short HMAC key; the default mock secret is short on purpose."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
         yield
@@ -68,7 +68,7 @@ class Authenticator:
         if account is None:
             raise KlingError(1002, "Authorization is invalid: unknown access key (iss)")
         try:
-            with _short_keys_allowed():
+            with allow_short_keys():
                 claims = jwt.decode(
                     token,
                     account.secret_key,
@@ -96,7 +96,7 @@ class Authenticator:
 def mint_token(access_key: str, secret_key: str, now_s: float, lifetime_s: int = 1800) -> str:
     """A token exactly as Kling's docs build one: iss, exp = now + 30 min, nbf = now - 5 s."""
     payload = {"iss": access_key, "exp": int(now_s) + lifetime_s, "nbf": int(now_s) - 5}
-    with _short_keys_allowed():
+    with allow_short_keys():
         return jwt.encode(
             payload, secret_key, algorithm="HS256", headers={"alg": "HS256", "typ": "JWT"}
         )
