@@ -144,10 +144,11 @@ def _deleted(ctx: CallContext) -> dict[str, Any]:
 def delete_voice(ctx: CallContext) -> dict[str, Any]:
     voice_id = str(ctx.body["voice_id"])
     store, account = ctx.backend.store, ctx.account.access_key
+    endpoints = ctx.backend.registry.endpoints
     owned = any(
         v.get("voice_id") == voice_id
         for task in store.tasks(account)
-        if task.endpoint == "custom-voices"
+        if endpoints[task.endpoint].result == "voices"  # whichever endpoints make voices
         for v in task.result.get("voices", [])
     )
     if not owned or store.get_record(DELETED_VOICE, account, voice_id) is not None:
