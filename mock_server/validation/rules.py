@@ -74,7 +74,19 @@ def less_than(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Prob
         yield ((params["lower"],), f"must be earlier than {params['upper']}")
 
 
+def min_difference(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
+    """``upper`` - ``lower`` is at least ``min`` when both are numbers."""
+    lower, upper = _number(instance.get(params["lower"])), _number(instance.get(params["upper"]))
+    if lower is not None and upper is not None and upper - lower < float(params["min"]):
+        yield (
+            (params["upper"],),
+            f"must be at least {params['min']:g} more than "
+            f"{params['lower']} (got {upper - lower:g})",
+        )
+
+
 RULES: dict[str, Rule] = {
+    "min_difference": min_difference,
     "sum_equals": sum_equals,
     "max_area_factor": max_area_factor,
     "less_than": less_than,

@@ -6,7 +6,6 @@ schema's x-kling-code)`` with one message that names the field.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,14 +35,12 @@ def _image(
 
 
 def _rule(validator: Any, rules: Any, instance: Any, schema: Schema) -> Iterator[ValidationError]:
+    """Named business rules; the message gets its absolute field path in messages.describe."""
     if not isinstance(instance, dict):
         return
     for params in rules if isinstance(rules, list) else [rules]:
         for path, message in RULES[params["rule"]](instance, params):
-            error = ValidationError(f"{field_path(path)}: {message}" if path else message)
-            error.path = deque(path)
-            error.verbatim = True  # type: ignore[attr-defined]
-            yield error
+            yield ValidationError(message, path=path)
 
 
 def _strict_on(
@@ -103,8 +100,9 @@ def unknown_fields(
     if declared and "additionalProperties" not in schema and "patternProperties" not in schema:
         for name in instance:
             if name not in declared:
-                error = ValidationError(f"{field_path((*path, name))}: unknown field (strict mode)")
-                error.path = deque((*path, name))
+                error = ValidationError(
+                    f"{field_path((*path, name))}: unknown field (strict mode)", path=(*path, name)
+                )
                 error.verbatim = True  # type: ignore[attr-defined]
                 yield error
     for name, subs in declared.items():
