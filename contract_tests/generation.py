@@ -21,6 +21,7 @@ from schemathesis import GenerationMode
 
 from mock_server.spec.openapi import build_openapi
 from mock_server.spec.registry import Operation, Registry
+from mock_server.validation.refs import resolve
 
 KLING_SAMPLE_IMAGE = "https://v1-kling.klingai.com/kcdn/cdn-kcdn112452/kling-qa-test/multi-1.png"
 MODES = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
@@ -45,6 +46,43 @@ def _prepare(node: Any, image_url: str) -> Any:
     if isinstance(node, list):
         return [_prepare(v, image_url) for v in node]
     return node
+
+
+def _is_image(schema: Any, resolver: Any) -> bool:
+    """The schema checks an image, itself or in a branch (``then``, ``allOf``, ...)."""
+    schema, resolver = resolve(schema, resolver)
+    if not isinstance(schema, dict):
+        return False
+    if "x-kling-image" in schema:
+        return True
+    branches = [schema[k] for k in ("then", "else") if k in schema]
+    branches += [b for k in ("allOf", "anyOf", "oneOf") for b in schema.get(k, [])]
+    return any(_is_image(b, resolver) for b in branches)
+
+
+def with_image_url(registry: Registry, endpoint: str, body: Any, image_url: str) -> Any:
+    """``body`` with every image input (a field the schema marks ``x-kling-image``) set to
+    ``image_url``: recorded examples use placeholder URLs that real Kling could not fetch."""
+    request = registry.endpoints[endpoint].request
+    if not request:
+        return body
+    schema = registry.spec.schema(request)
+    resolver = registry.spec.registry.resolver(base_uri=str(schema.get("$id", "")))
+
+    def walk(value: Any, schema: Any, resolver: Any) -> Any:
+        schema, resolver = resolve(schema, resolver)
+        if not isinstance(schema, dict):
+            return value
+        if isinstance(value, str) and value and _is_image(schema, resolver):
+            return image_url
+        if isinstance(value, dict):
+            props = schema.get("properties") or {}
+            return {k: walk(v, props[k], resolver) if k in props else v for k, v in value.items()}
+        if isinstance(value, list) and isinstance(schema.get("items"), dict):
+            return [walk(v, schema["items"], resolver) for v in value]
+        return value
+
+    return walk(body, schema, resolver)
 
 
 def left_out_rules(schema: dict[str, Any]) -> list[str]:
@@ -100,4 +138,4 @@ class Generator:
         return strategy_out
 
 
-__all__ = ["KLING_SAMPLE_IMAGE", "Generator", "left_out_rules"]
+__all__ = ["KLING_SAMPLE_IMAGE", "Generator", "left_out_rules", "with_image_url"]

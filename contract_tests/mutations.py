@@ -16,6 +16,7 @@ from typing import Any
 from referencing import Registry as RefRegistry
 
 from mock_server.spec.registry import Registry
+from mock_server.validation.refs import resolve
 
 # A "type" mutation sends a structure: scalars would be coerced to the declared type, as the
 # service does (see mock_server/validation/coercion.py), so they would not break the rule.
@@ -26,13 +27,6 @@ STRUCTURES = {"object": {"k": "v"}, "array": [1]}
 class Mutation:
     name: str  # e.g. "duration: enum"
     body: dict[str, Any]
-
-
-def _resolve(schema: Any, resolver: Any) -> tuple[Any, Any]:
-    while isinstance(schema, dict) and "$ref" in schema:
-        resolved = resolver.lookup(schema["$ref"])
-        schema, resolver = resolved.contents, resolved.resolver
-    return schema, resolver
 
 
 def _broken_values(schema: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -69,10 +63,10 @@ def mutations(registry: Registry, endpoint: str, base: dict[str, Any]) -> list[M
     refs: RefRegistry = registry.spec.registry
     schema = registry.spec.schema(ep.request)
     resolver = refs.resolver(base_uri=str(schema.get("$id", "")))
-    schema, resolver = _resolve(schema, resolver)  # a request schema may be a bare $ref
+    schema, resolver = resolve(schema, resolver)  # a request schema may be a bare $ref
     out: list[Mutation] = []
     for name, sub in (schema.get("properties") or {}).items():
-        resolved, _ = _resolve(sub, resolver)
+        resolved, _ = resolve(sub, resolver)
         if not isinstance(resolved, dict):
             continue
         for keyword, value in _broken_values(resolved):

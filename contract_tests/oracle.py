@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.spec.registry import Operation, Registry
-from mock_server.validation import RequestValidator
+from mock_server.validation import compile_validators
 from mock_server.validation.messages import choose, code_of, describe, field_path
 
 
@@ -25,28 +25,12 @@ class Expectation:
 
 class Oracle:
     def __init__(self, registry: Registry, *, strict: bool = False) -> None:
-        self._registry = registry
-        self._strict = strict
-        self._validators: dict[str, RequestValidator] = {}
-
-    def _validator(self, op: Operation) -> RequestValidator | None:
-        if op.op_id not in self._validators:
-            spec = self._registry.spec
-            if op.body_schema is not None and op.endpoint.request:
-                schema = spec.schema(op.endpoint.request)
-            elif op.query_schema is not None:
-                schema = op.query_schema
-            else:
-                return None
-            self._validators[op.op_id] = RequestValidator(
-                schema, spec.registry, strict=self._strict
-            )
-        return self._validators[op.op_id]
+        self._validators = compile_validators(registry, strict=strict)
 
     def expect(self, op: Operation, body: Any) -> Expectation:
         if op.body_schema is not None and not isinstance(body, dict):
             return Expectation(1200, "", "type", "the body must be a JSON object")
-        validator = self._validator(op)
+        validator = self._validators.get(op.op_id)
         errors = validator.errors(body) if validator else []
         if not errors:
             return Expectation(0)

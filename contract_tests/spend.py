@@ -8,15 +8,16 @@ example of each endpoint: the fake's own price table, so treat them as an estima
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from mock_server.examples import load
+from mock_server.examples import first_valid
 from mock_server.simulation.pricing import PriceTable
 from mock_server.spec.registry import Endpoint, Registry
 
 
-def minimal_body(endpoint: str) -> dict[str, object]:
+def minimal_body(endpoint: str) -> dict[str, Any]:
     """The endpoint's recorded minimal example (the body flows send)."""
-    return next(c.body for c in load(endpoint, "valid") if c.name.startswith("minimal"))
+    return first_valid(endpoint, "minimal")
 
 
 @dataclass

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from contract_tests import checks
 from contract_tests.flows import sender, task_flow
+from contract_tests.generation import with_image_url
 from contract_tests.harness import Harness
 from contract_tests.mutations import mutations
 from contract_tests.payloads import unique_external_id
@@ -149,11 +150,7 @@ def test_task_flow(kling: Harness, endpoint: str) -> None:
         pytest.skip("not in the spending plan (--kling-allow-spend)")
     if not kling.guard.may_create(endpoint):
         pytest.skip("spending allowance used up")
-    body = json.loads(
-        json.dumps(minimal_body(endpoint)).replace(
-            "https://example.com/a.png", kling.options.image_url
-        )
-    )
+    body = with_image_url(REGISTRY, endpoint, minimal_body(endpoint), kling.options.image_url)
     task_flow(kling, REGISTRY.endpoints[endpoint], body)
 
 

@@ -22,7 +22,7 @@ from mock_server.tasks.ids import IdFactory
 from mock_server.tasks.lifecycle import Lifecycle
 from mock_server.tasks.model import Task
 from mock_server.tasks.store import InMemoryTaskStore, TaskStore
-from mock_server.validation import RequestValidator
+from mock_server.validation import RequestValidator, compile_validators
 
 
 class Backend:
@@ -41,22 +41,13 @@ class Backend:
         )
         self.ids = IdFactory(settings.seed)
         self.lifecycle = Lifecycle(clock, self.store, finish=self._finish, speed=settings.speed)
-        self.validators: dict[str, RequestValidator] = {}
-        for op in registry:
-            self._compile(op, settings.strict)
-
-    def _compile(self, op: Operation, strict: bool) -> None:
-        spec = self.registry.spec
-        ep = op.endpoint
-        if op.action in ("create", "sync", "account") and ep.request:
-            schema = spec.schema(ep.request)
-        elif op.query_schema is not None:
-            schema = op.query_schema
-        else:
-            return
-        self.validators[op.op_id] = RequestValidator(schema, spec.registry, strict=strict)
-        if ep.kind == "task" and ep.result not in BUILDERS:
-            raise ValueError(f"manifest {ep.id}: no result builder named {ep.result!r}")
+        self.validators: dict[str, RequestValidator] = compile_validators(
+            registry, strict=settings.strict
+        )
+        for ep in registry.endpoints.values():
+            if ep.kind == "task" and ep.result not in BUILDERS:
+                raise ValueError(f"manifest {ep.id}: no result builder named {ep.result!r}")
+        self._owners = {a.access_key: a.user_id for a in self.accounts}
 
     def reset(self) -> None:
         self.store.reset()
@@ -136,7 +127,7 @@ class Backend:
     def _finish(self, task: Task) -> dict[str, Any]:
         ep: Endpoint = self.registry.endpoints[task.endpoint]
         watermark = ep.watermark and (task.body.get("watermark_info") or {}).get("enabled") is True
-        owner = next((a.user_id for a in self.accounts if a.access_key == task.account), "0")
+        owner = self._owners.get(task.account, "0")
         ctx = BuildContext(
             task=task,
             body=task.body,

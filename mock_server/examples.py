@@ -82,5 +82,10 @@ def load(endpoint: str, group: str) -> list[Case]:
     return cases
 
 
+def first_valid(endpoint: str, prefix: str = "minimal") -> dict[str, Any]:
+    """The body of the endpoint's first valid example whose name starts with ``prefix``."""
+    return next(c.body for c in load(endpoint, "valid") if c.name.startswith(prefix))
+
+
 def all_cases(group: str) -> list[Case]:
     return [case for ep in endpoints_with_examples() for case in load(ep, group)]

@@ -34,13 +34,8 @@ def _account(request: Request, backend: Backend) -> Account:
 
 async def _input(request: Request, backend: Backend, op: Operation) -> dict[str, Any]:
     if op.method == "GET":
-        return typed_query(request.query_params, op.query_schema or _query_schema(backend, op))
+        return typed_query(request.query_params, op.query_schema)
     return parse_json_object(await read_body(request, backend.settings.max_body_bytes))
-
-
-def _query_schema(backend: Backend, op: Operation) -> dict[str, Any] | None:
-    request = op.endpoint.request
-    return backend.registry.spec.schema(request) if request else None
 
 
 async def create(request: Request, op: Operation) -> Response:

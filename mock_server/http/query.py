@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
-_INT = re.compile(r"^-?[0-9]{1,30}$")  # longer digit runs stay text (and fail the schema)
-_NUM = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+from mock_server.validation.coercion import convert_scalar, declared_types
 
 
 def typed_query(params: QueryParams, schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Done in strict mode too: a query string has no other way to carry a number."""
     props = (schema or {}).get("properties") or {}
-    out: dict[str, Any] = {}
-    for name, raw in params.items():  # a repeated parameter: the last one counts
-        types = props.get(name, {}).get("type")
-        types = types if isinstance(types, list) else [types]
-        if "integer" in types and _INT.match(raw):
-            out[name] = int(raw)
-        elif "number" in types and _NUM.match(raw):
-            out[name] = float(raw)
-        elif "boolean" in types and raw in ("true", "false"):
-            out[name] = raw == "true"
-        else:
-            out[name] = raw
-    return out
+    # A repeated parameter: the last one counts.
+    return {
+        name: convert_scalar(raw, declared_types(props.get(name, {})))
+        for name, raw in params.items()
+    }

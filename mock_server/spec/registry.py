@@ -108,6 +108,13 @@ class Registry:
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations)
 
+    def input_schema(self, op: Operation) -> dict[str, Any] | None:
+        """The schema a request to ``op`` is validated against: its JSON body (POST) or its
+        query string (GET), or None when it takes no input."""
+        if op.body_schema is not None and op.endpoint.request:
+            return self.spec.schema(op.endpoint.request)
+        return op.query_schema
+
     def _ref(self, rel: str) -> dict[str, Any]:
         return {"$ref": self.spec.uri(rel)}
 

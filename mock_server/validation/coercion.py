@@ -15,16 +15,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mock_server.validation.refs import resolve
+
 _INT = re.compile(r"^-?[0-9]{1,18}$")
 _NUM = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
 
 
-def _types(schema: dict[str, Any]) -> set[str]:
+def declared_types(schema: dict[str, Any]) -> set[str]:
     declared = schema.get("type")
     return set(declared) if isinstance(declared, list) else {declared} if declared else set()
 
 
-def _scalar(value: Any, types: set[str]) -> Any:
+def convert_scalar(value: Any, types: set[str]) -> Any:
+    """``value`` as one of ``types`` where a scalar converts cleanly; else unchanged."""
     if not types or isinstance(value, dict | list) or value is None:
         return value
     if isinstance(value, bool):
@@ -46,16 +49,9 @@ def _scalar(value: Any, types: set[str]) -> Any:
     return value
 
 
-def _resolve(schema: Any, resolver: Any) -> tuple[Any, Any]:
-    while isinstance(schema, dict) and "$ref" in schema:
-        resolved = resolver.lookup(schema["$ref"])
-        schema, resolver = resolved.contents, resolved.resolver
-    return schema, resolver
-
-
 def coerce(value: Any, schema: Any, resolver: Any) -> Any:
     """``value`` with scalars converted to the types ``schema`` declares, at every depth."""
-    schema, resolver = _resolve(schema, resolver)
+    schema, resolver = resolve(schema, resolver)
     if not isinstance(schema, dict):
         return value
     if isinstance(value, dict):
@@ -65,8 +61,8 @@ def coerce(value: Any, schema: Any, resolver: Any) -> Any:
             if key not in properties:
                 out[key] = item
                 continue
-            declared, _ = _resolve(properties[key], resolver)
-            if item is None and "null" not in _types(
+            declared, _ = resolve(properties[key], resolver)
+            if item is None and "null" not in declared_types(
                 declared if isinstance(declared, dict) else {}
             ):
                 continue  # null means "not given", as for an unset optional field
@@ -75,4 +71,4 @@ def coerce(value: Any, schema: Any, resolver: Any) -> Any:
     if isinstance(value, list):
         items = schema.get("items")
         return [coerce(v, items, resolver) for v in value] if isinstance(items, dict) else value
-    return _scalar(value, _types(schema))
+    return convert_scalar(value, declared_types(schema))

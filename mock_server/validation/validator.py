@@ -13,9 +13,11 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry
 
 from mock_server.errors import KlingError
+from mock_server.spec.registry import Registry as OperationRegistry
 from mock_server.validation.coercion import coerce
 from mock_server.validation.images import ImageProblem, check_image
 from mock_server.validation.messages import choose, code_of, describe, field_path
+from mock_server.validation.refs import resolve
 from mock_server.validation.rules import RULES
 
 Schema = dict[str, Any]
@@ -112,12 +114,20 @@ def unknown_fields(
 
 
 def _items(schema: Any, resolver: Any) -> tuple[Any, Any] | None:
-    if not isinstance(schema, dict):
+    schema, resolver = resolve(schema, resolver)
+    if not isinstance(schema, dict) or not isinstance(schema.get("items"), dict):
         return None
-    if "$ref" in schema:
-        resolved = resolver.lookup(schema["$ref"])
-        return _items(resolved.contents, resolved.resolver)
-    return (schema["items"], resolver) if isinstance(schema.get("items"), dict) else None
+    return schema["items"], resolver
+
+
+def compile_validators(registry: OperationRegistry, *, strict: bool) -> dict[str, RequestValidator]:
+    """One validator per operation that takes input, keyed by op_id (built once, at start-up)."""
+    out = {}
+    for op in registry:
+        schema = registry.input_schema(op)
+        if schema is not None:
+            out[op.op_id] = RequestValidator(schema, registry.spec.registry, strict=strict)
+    return out
 
 
 class RequestValidator:
@@ -127,10 +137,9 @@ class RequestValidator:
         cls = StrictValidator if strict else LenientValidator
         self._validator = cls(schema, registry=registry)
         self._schema = schema
-        self._registry = registry
         self._strict = strict
         self._resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
-        self.defaults = _top_level_defaults(schema, registry)
+        self.defaults = _top_level_defaults(schema, self._resolver)
 
     def prepare(self, instance: Any) -> Any:
         """The instance as the service reads it: scalars coerced, unless strict."""
@@ -142,8 +151,7 @@ class RequestValidator:
         instance = self.prepare(instance)
         errors = list(self._validator.iter_errors(instance))
         if self._strict:
-            resolver = self._registry.resolver(base_uri=str(self._schema.get("$id", "")))
-            errors += list(unknown_fields(self._schema, instance, resolver))
+            errors += list(unknown_fields(self._schema, instance, self._resolver))
         return errors
 
     def validate(self, instance: Any) -> Any:
@@ -159,12 +167,11 @@ class RequestValidator:
         return {**self.defaults, **body}
 
 
-def _top_level_defaults(schema: Schema, registry: Registry) -> dict[str, Any]:
-    resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
+def _top_level_defaults(schema: Schema, resolver: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, dict) and "$ref" in sub and "default" not in sub:
-            sub = resolver.lookup(sub["$ref"]).contents
+            sub, _ = resolve(sub, resolver)
         if isinstance(sub, dict) and "default" in sub:
             out[name] = sub["default"]
     return out

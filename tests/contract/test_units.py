@@ -130,3 +130,22 @@ def test_report_lists_checks_codes_and_keywords() -> None:
     assert "ok 1" in text and "FAIL 1" in text and "1201 x1" in text
     assert "enum" in text.split("schema keywords")[1]
     assert recorder.failed == 1
+
+
+def test_image_inputs_are_found_through_the_schema() -> None:
+    from contract_tests.generation import with_image_url
+
+    body = {
+        "image": "https://example.com/x.jpg",
+        "image_tail": "https://example.com/y.png",
+        "prompt": "https://example.com/not-an-image-field.png",
+    }
+    swapped = with_image_url(REGISTRY, "image2video", body, "https://kling.test/i.png")
+    assert swapped == {
+        **body,
+        "image": "https://kling.test/i.png",
+        "image_tail": "https://kling.test/i.png",
+    }
+    nested = {"image_list": [{"image": "a"}, {"image": "b"}], "prompt": "p"}
+    out = with_image_url(REGISTRY, "multi-image2video", nested, "u")
+    assert out["image_list"] == [{"image": "u"}, {"image": "u"}]

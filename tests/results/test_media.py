@@ -11,9 +11,10 @@ from PIL import Image
 
 from contract_tests.payloads import result_urls
 from mock_server import ManualClock, Settings, create_app
+from mock_server.examples import first_valid
 from mock_server.results.media import image_size
 from tests.conftest import BASE_URL, ok
-from tests.tasks.test_lifecycle import example, task_endpoints
+from tests.tasks.test_lifecycle import task_endpoints
 
 pytestmark = pytest.mark.anyio
 MAGIC = {
@@ -38,7 +39,7 @@ async def test_every_result_url_downloads(
     client: httpx.AsyncClient, clock: ManualClock, backend: Any, endpoint: str
 ) -> None:
     ep = backend.registry.endpoints[endpoint]
-    body = example(endpoint, "maximal")
+    body = first_valid(endpoint, "maximal")
     task = await finished(client, clock, ep.path, body)
     echoed = set(result_urls(body))  # element results echo the client's own reference URLs
     found = [

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from mock_server import ManualClock, Settings, create_app
 from mock_server.backend import Backend
-from mock_server.examples import load
+from mock_server.examples import first_valid
 from mock_server.spec.registry import Endpoint
 from mock_server.tasks.clock import DEFAULT_MANUAL_START_MS
 from mock_server.tasks.lifecycle import FAMILY_TIMINGS, TRANSITIONS, Lifecycle
@@ -27,11 +27,6 @@ FAIL_MSG = "Failure to pass the risk control system"
 def task_endpoints() -> list[str]:
     app = create_app(Settings(clock="manual"))
     return [e.id for e in app.state.backend.registry.endpoints.values() if e.kind == "task"]
-
-
-def example(endpoint: str, kind: str = "minimal") -> dict[str, Any]:
-    """The endpoint's first recorded valid example whose name starts with ``kind``."""
-    return next(c.body for c in load(endpoint, "valid") if c.name.startswith(kind))
 
 
 def check(schema: dict[str, Any], backend: Backend, instance: Any) -> None:
@@ -59,7 +54,7 @@ async def test_task_reaches_succeed_in_order(
     client: httpx.AsyncClient, clock: ManualClock, backend: Backend, endpoint: str, kind: str
 ) -> None:
     ep = backend.registry.endpoints[endpoint]
-    seen = await walk(client, clock, ep, example(endpoint, kind))
+    seen = await walk(client, clock, ep, first_valid(endpoint, kind))
     statuses = [s["task_status"] for s in seen]
     assert statuses[0] == "submitted" and statuses[-1] == "succeed", statuses
     assert "processing" in statuses
@@ -81,7 +76,7 @@ async def test_marker_makes_task_fail_with_documented_message(
     client: httpx.AsyncClient, clock: ManualClock, backend: Backend, endpoint: str
 ) -> None:
     ep = backend.registry.endpoints[endpoint]
-    body = {**example(endpoint), "external_task_id": "kling-mock:fail-moderation"}
+    body = {**first_valid(endpoint), "external_task_id": "kling-mock:fail-moderation"}
     final = (await walk(client, clock, ep, body))[-1]
     assert final["task_status"] == "failed"
     assert final["task_status_msg"] == FAIL_MSG
