@@ -2,14 +2,21 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# HOST and PORT are passed only when given (make serve PORT=9000), so the environment
+# (KLING_MOCK_HOST, KLING_MOCK_PORT) is honoured otherwise; the fake's defaults are
+# 127.0.0.1:8000.
+HOST   ?=
+PORT   ?=
 ARGS   ?=
+SERVE_FLAGS := $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
-.PHONY: help install serve test lint typecheck unit contract contract-url clean
+.PHONY: help install serve test test-all lint typecheck unit contract contract-url wheel clean
 
-help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+help:  ## List the targets (this text)
+	@echo "kling-mock: an offline fake of the Kling AI API. Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@echo "Variables: HOST, PORT (serve), ARGS (extra options for serve, unit and contract),"
+	@echo "           PYTHON (interpreter that creates .venv, default python3)."
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,29 +31,35 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-runtime
 
-install: $(VENV)/.installed-runtime  ## Create .venv and install the fake
+install: $(VENV)/.installed-runtime  ## Create .venv and install the fake (runtime only)
 
-serve: $(VENV)/.installed-runtime  ## Run the fake on $(HOST):$(PORT) (extra options: ARGS="--speed 10")
-	$(BIN)/kling-mock serve --host $(HOST) --port $(PORT) $(ARGS)
+serve: $(VENV)/.installed-runtime  ## Run the fake on 127.0.0.1:8000 (HOST=, PORT=, ARGS="--speed 10")
+	@exec $(BIN)/kling-mock serve $(SERVE_FLAGS) $(ARGS)
 
-lint: $(VENV)/.installed-test  ## ruff
+lint: $(VENV)/.installed-test  ## ruff over the code and the tests
 	$(BIN)/ruff check mock_server contract_tests tests
 
-typecheck: $(VENV)/.installed-test  ## mypy --strict on mock_server
+typecheck: $(VENV)/.installed-test  ## mypy --strict over mock_server and contract_tests
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-test  ## The pytest suite only
+unit: $(VENV)/.installed-test  ## The pytest suite only (ARGS: pytest arguments)
 	$(BIN)/python -m pytest $(ARGS)
 
 contract: $(VENV)/.installed-test  ## Contract suite against the in-process fake (ARGS: pytest args)
 	@mkdir -p reports
-	$(BIN)/kling-mock contract --junitxml=reports/contract-in-process.xml $(ARGS)
+	$(BIN)/kling-mock contract --kling-expect-callbacks --junitxml=reports/contract-in-process.xml $(ARGS)
 
-contract-url: $(VENV)/.installed-test  ## Contract suite against a spawned `kling-mock serve` over HTTP
+contract-url: $(VENV)/.installed-test  ## Contract suite against a spawned `kling-mock serve`
 	@mkdir -p reports
-	$(BIN)/kling-mock contract --spawn --junitxml=reports/contract-url.xml $(ARGS)
+	$(BIN)/kling-mock contract --spawn --kling-expect-callbacks --junitxml=reports/contract-url.xml $(ARGS)
+
+wheel: $(VENV)/.installed-test  ## Build the sdist and wheel into dist/
+	$(BIN)/python -m build --outdir dist
 
 test: lint typecheck unit contract contract-url  ## Everything CI runs: lint, types, tests, contract suites
 
-clean:  ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+test-all: test  ## `make test` plus the long fuzz run (KLING_FUZZ_EXAMPLES=5000)
+	KLING_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests/http/test_fuzz.py
+
+clean:  ## Remove the virtualenv, build output and caches
+	rm -rf $(VENV) build dist reports .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ from contract_tests.setups import SetupRefused
 if TYPE_CHECKING:
     from contract_tests.harness import Harness
 from mock_server.spec.registry import Endpoint
+
+CALLBACK_GRACE_S = 5.0  # how long a final callback may trail the final poll
 
 
 class CallbackReceiver:
@@ -53,6 +56,19 @@ class CallbackReceiver:
     def received(self, key: str) -> list[Any]:
         with self._lock:
             return list(self._received.get(key, []))
+
+    def settled(self, key: str, timeout_s: float) -> list[Any]:
+        """What arrived for ``key`` once a final status (succeed/failed) has arrived, or
+        whatever arrived within ``timeout_s``: callbacks may trail the final poll a little."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            payloads = self.received(key)
+            final = any(
+                isinstance(p, dict) and p.get("task_status") in checks.TERMINAL for p in payloads
+            )
+            if final or time.monotonic() >= deadline:
+                return payloads
+            time.sleep(0.01)
 
     def close(self) -> None:
         self._server.shutdown()
@@ -121,6 +137,7 @@ def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dic
     if harness.receiver is not None:
         payloads = harness.receiver.received(external)
         if payloads or harness.expect_callbacks:
+            payloads = harness.receiver.settled(external, CALLBACK_GRACE_S)
             if not payloads:
                 raise checks.CheckFailure("callbacks_in_order", "no callback arrived")
             checks.callbacks_in_order(ctx, ep, ops["get"], payloads)

@@ -9,10 +9,10 @@ from contract_tests.checks import Context
 from contract_tests.flows import CallbackReceiver
 from contract_tests.generation import KLING_SAMPLE_IMAGE, Generator
 from contract_tests.oracle import Oracle
-from contract_tests.profiles import PROFILES, Profile
+from contract_tests.profiles import PROFILES, Profile, TargetKind
 from contract_tests.report import Recorder
 from contract_tests.spend import SpendGuard
-from contract_tests.targets import Target, TargetKind, make_target
+from contract_tests.targets import Target, make_target
 from mock_server.spec.loader import load_spec
 from mock_server.spec.registry import Registry
 

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.profiles import PROFILES
+from contract_tests.profiles import PROFILES, TARGET_KINDS
 from contract_tests.report import Recorder
-from contract_tests.targets import TARGET_KINDS
 
 _RECORDER = pytest.StashKey[Recorder]()
 

@@ -1,8 +1,13 @@
-"""How hard the suite tries: examples per endpoint and mode, and how long flows may wait."""
+"""How hard the suite tries, and where it may run. Light on purpose: the ``kling-mock`` CLI
+imports this module for its choices without importing the harness or its extras."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+TargetKind = Literal["in-process", "url", "real"]
+TARGET_KINDS: tuple[TargetKind, ...] = ("in-process", "url", "real")
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,17 @@ SPAWN_SPEED = 50  # tasks finish in a fraction of a second, so url-target flows 
 
 
 @contextmanager
-def spawned_fake(speed: float = SPAWN_SPEED) -> Iterator[str]:
-    """Start ``python -m mock_server serve`` on a free loopback port; yield its base URL."""
+def spawned_fake(
+    speed: float = SPAWN_SPEED,
+    command: Sequence[str] = (sys.executable, "-m", "mock_server"),
+    cwd: str | None = None,
+    extra: Sequence[str] = (),
+) -> Iterator[str]:
+    """Start ``python -m mock_server serve`` (or ``command serve``) on a free loopback port;
+    yield its base URL."""
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "mock_server",
+            *command,
             "serve",
             "--port",
             "0",
@@ -27,10 +31,15 @@ def spawned_fake(speed: float = SPAWN_SPEED) -> Iterator[str]:
             str(speed),
             "--log-level",
             "warning",
+            "--concurrency",  # the suite checks contracts, not limits
+            "off",
+            "--no-check-references",  # generated bodies name made-up ids
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=cwd,
     )
     try:
         assert proc.stdout is not None
@@ -81,4 +90,12 @@ def run(
             print(f"kling contract: spawned kling-mock at {url}", flush=True)
             return _pytest(pytest_args("url", url, profile, allow_spend, extra))
     chosen = target or ("url" if base_url else "in-process")
+    if chosen == "url" and base_url:
+        from contract_tests.targets import TargetError, probe
+
+        try:
+            probe(base_url.rstrip("/"))
+        except TargetError as exc:
+            print(f"kling contract: {exc}", file=sys.stderr)
+            return 4
     return _pytest(pytest_args(chosen, base_url, profile, allow_spend, extra))

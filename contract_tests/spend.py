@@ -1,8 +1,8 @@
 """The spending guard: against real Kling only free checks run unless ``--kling-allow-spend=N``,
 and then at most N billable tasks are created, cheapest endpoint first, announced beforehand.
 
-Costs are estimated from the manifest's ``units`` rules applied to the recorded minimal
-example of each endpoint: the fake's own price table, so treat them as an estimate.
+Costs are estimated from the manifest's ``units`` rules (the 2026-09 price pages, some rows
+estimated) applied to the recorded minimal example of each endpoint.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class SpendGuard:
     plan: list[tuple[str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        prices = PriceTable({ep.id: ep.units for ep in self.registry.endpoints.values()})
+        prices = PriceTable.for_registry(self.registry)
         costs = [
             (ep.id, float(prices.units(ep.id, minimal_body(ep.id))))
             for ep in self.billable_endpoints()

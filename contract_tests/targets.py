@@ -14,17 +14,16 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
+from contract_tests.profiles import TargetKind
 from mock_server.asgi_bridge import AsgiBridge
 from mock_server.auth import mint_token
 from mock_server.settings import Settings
 from mock_server.tasks.clock import ManualClock
 
-TargetKind = Literal["in-process", "url", "real"]
-TARGET_KINDS: tuple[TargetKind, ...] = ("in-process", "url", "real")
 REAL_BASE_URL = "https://api-singapore.klingai.com"
 IN_PROCESS_BASE_URL = "http://kling-mock.in-process"
 
@@ -89,10 +88,14 @@ def load_app_factory(spec: str) -> Callable[..., Any]:
 
 
 def in_process(app_factory: str = "mock_server.app:create_app") -> Target:
-    settings = Settings(clock="manual")
+    # The suite checks contracts, not limits: it leaves many tasks running on a stopped clock.
+    # Its generated bodies name made-up ids (video_id, element_id, ...): references are not
+    # checked (tests/validation/test_references.py covers them).
+    settings = Settings(clock="manual", concurrency="off", check_references=False)
     clock = ManualClock()
     app = load_app_factory(app_factory)(settings, clock=clock)
-    bridge = AsgiBridge(app)
+    # Run the app's lifespan (worker, callback sender) when it has one, as a server would.
+    bridge = AsgiBridge(app, lifespan=hasattr(app, "router"))
     client = httpx.Client(
         transport=httpx.MockTransport(bridge), base_url=IN_PROCESS_BASE_URL, timeout=30
     )
@@ -120,8 +123,22 @@ def remote(kind: TargetKind, base_url: str | None, environ: dict[str, str] | Non
         defaults = Settings()
         access = env.get("KLING_ACCESS_KEY") or defaults.access_key
         secret = env.get("KLING_SECRET_KEY") or defaults.secret_key
-    client = httpx.Client(base_url=base_url.rstrip("/"), timeout=60)
-    return Target(kind, base_url.rstrip("/"), access, secret, client)
+    base_url = base_url.rstrip("/")
+    probe(base_url)
+    client = httpx.Client(base_url=base_url, timeout=60)
+    return Target(kind, base_url, access, secret, client)
+
+
+def probe(base_url: str, timeout_s: float = 5.0) -> None:
+    """Fail in seconds with one line when nothing answers at ``base_url`` (any HTTP status
+    will do: only a server that cannot be reached stops the run)."""
+    try:
+        httpx.get(base_url + "/", timeout=timeout_s)
+    except httpx.InvalidURL as exc:
+        raise TargetError(f"{base_url} is not a valid URL ({exc})") from None
+    except httpx.TransportError as exc:
+        reason = str(exc) or type(exc).__name__
+        raise TargetError(f"nothing answers at {base_url} ({reason})") from None
 
 
 def make_target(

@@ -1,6 +1,8 @@
 """Who may call the fake: accounts with an access/secret key pair and optional plain API keys.
 
-Loaded from a JSON or TOML file (``--accounts FILE``) or made from the single default pair.
+Loaded from a JSON or TOML file (``--accounts-file``), checked against
+``schemas/config/accounts.json`` so a typo fails at start-up naming the file and the field, or
+made from the single default pair.
 """
 
 from __future__ import annotations
@@ -12,8 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from mock_server.paths import SCHEMAS_DIR
+
 DEFAULT_ACCESS_KEY = "mock-access-key"
 DEFAULT_SECRET_KEY = "mock-secret-key"
+_READERS = {".json": json.loads, ".toml": tomllib.loads}
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,8 @@ class Account:
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     name: str = ""
     resource_packs: tuple[dict[str, Any], ...] = ()
+    concurrency: dict[str, int] | None = None  # None: the --concurrency default
+    rate_limit: float | None = None  # requests per second; None: the --rate-limit default
 
     @property
     def user_id(self) -> str:
@@ -30,29 +40,54 @@ class Account:
         return str(10_000_000 + zlib.crc32(self.access_key.encode()) % 90_000_000)
 
 
+def _read(path: Path) -> Any:
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(f"{path}: accounts files must end in .json or .toml")
+    try:
+        return reader(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot be read ({exc})") from None
+    except (ValueError, tomllib.TOMLDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: not valid {path.suffix[1:].upper()} ({exc})") from None
+
+
+def _where(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
 def load_accounts(path: Path) -> list[Account]:
     """Read ``{"accounts": [{"access_key", "secret_key", "api_keys"?, "name"?,
-    "resource_packs"?}]}`` from JSON or TOML (``[[accounts]]`` tables)."""
-    text = path.read_text(encoding="utf-8")
-    raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    entries = raw.get("accounts") if isinstance(raw, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ValueError(f"{path}: expected a non-empty 'accounts' list")
-    accounts = []
-    for i, entry in enumerate(entries):
-        ak, sk = entry.get("access_key"), entry.get("secret_key")
-        if not (isinstance(ak, str) and ak and isinstance(sk, str) and sk):
-            raise ValueError(f"{path}: accounts[{i}] needs non-empty access_key and secret_key")
-        accounts.append(
-            Account(
-                access_key=ak,
-                secret_key=sk,
-                api_keys=tuple(str(k) for k in entry.get("api_keys", [])),
-                name=str(entry.get("name", ak)),
-                resource_packs=tuple(entry.get("resource_packs", [])),
-            )
+    "resource_packs"?}]}``; raise ValueError naming the file and the field on any problem."""
+    raw = _read(path)
+    schema = json.loads((SCHEMAS_DIR / "config" / "accounts.json").read_text(encoding="utf-8"))
+    error = best_match(Draft202012Validator(schema).iter_errors(raw))
+    if error is not None:
+        raise ValueError(f"{path}: {_where(error.absolute_path)}: {error.message}")
+    accounts = [
+        Account(
+            access_key=entry["access_key"],
+            secret_key=entry["secret_key"],
+            api_keys=tuple(entry.get("api_keys", [])),
+            name=str(entry.get("name", entry["access_key"])),
+            resource_packs=tuple(entry.get("resource_packs", [])),
+            concurrency=entry.get("concurrency"),
+            rate_limit=entry.get("rate_limit"),
         )
-    keys = [a.access_key for a in accounts]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"{path}: access keys must be unique")
+        for entry in raw["accounts"]
+    ]
+    seen: dict[str, int] = {}
+    for i, account in enumerate(accounts):
+        if account.access_key in seen:
+            raise ValueError(
+                f"{path}: accounts[{i}].access_key: {account.access_key!r} is already used by "
+                f"accounts[{seen[account.access_key]}]"
+            )
+        seen[account.access_key] = i
+    api_keys = [k for a in accounts for k in a.api_keys]
+    if len(set(api_keys)) != len(api_keys):
+        raise ValueError(f"{path}: an API key is given to more than one account")
     return accounts

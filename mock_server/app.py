@@ -5,10 +5,12 @@ No module globals: every app has its own backend, so a test can build as many as
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -16,21 +18,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mock_server.backend import Backend
+from mock_server.control.base import PREFIX, ControlError, control_error
+from mock_server.control.routes import TAG as CONTROL_TAG
+from mock_server.control.routes import control_routes
+from mock_server.control.routes import openapi_paths as control_openapi_paths
 from mock_server.http.error_handlers import EXCEPTION_HANDLERS, CatchAllMiddleware
+from mock_server.http.intake import Intake
+from mock_server.http.journal import JournalMiddleware
 from mock_server.http.routes import api_routes
+from mock_server.http.slashes import SlashesMiddleware
 from mock_server.results import media
 from mock_server.settings import Settings
-from mock_server.spec.loader import Spec, load_spec
+from mock_server.simulation.middleware import FaultMiddleware
+from mock_server.spec.loader import Spec, SpecError, load_spec
 from mock_server.spec.openapi import build_openapi
 from mock_server.spec.registry import Registry
-from mock_server.tasks.clock import Clock, ManualClock, SystemClock
-
-
-def package_version() -> str:
-    try:
-        return version("kling-mock")
-    except PackageNotFoundError:  # running from a source tree
-        return "0.0.0"
+from mock_server.tasks.clock import SimClock
+from mock_server.version import package_version
 
 
 @functools.cache
@@ -39,30 +43,70 @@ def default_spec() -> Spec:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, spec: Spec | None = None
+    settings: Settings | None = None,
+    *,
+    clock: SimClock | None = None,
+    spec: Spec | None = None,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
+    """The fake as an ASGI app. ``clock``: e.g. a ``ManualClock`` for tests;
+    ``callback_transport``: where callbacks go (default: the network; tests pass an
+    ``httpx.MockTransport``)."""
     settings = settings or Settings()
     settings.check()
-    registry = Registry(spec or default_spec())
-    if clock is None:
-        clock = ManualClock() if settings.clock == "manual" else SystemClock()
-    backend = Backend(settings, registry, clock)
+    try:
+        registry = Registry(spec or default_spec())
+        backend = Backend(
+            settings,
+            registry,
+            clock or settings.make_clock(),
+            callback_transport=callback_transport,
+        )
+    except (ValueError, KeyError) as exc:
+        raise SpecError(f"cannot start: {exc}") from None
     openapi = build_openapi(registry, version=package_version())
+    openapi["paths"].update(control_openapi_paths())
+    openapi["tags"] = [{"name": CONTROL_TAG, "description": "The fake's own control API."}]
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi)
 
     routes: list[BaseRoute] = [
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
+        *control_routes(),
         *media.ROUTES,
         *api_routes(registry),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with backend.running():
+            yield
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
-        exception_handlers=dict(EXCEPTION_HANDLERS),
-        middleware=[Middleware(CatchAllMiddleware)],
+        exception_handlers={**EXCEPTION_HANDLERS, ControlError: control_error},
+        middleware=[
+            Middleware(CatchAllMiddleware),
+            Middleware(SlashesMiddleware),  # before anything reads the path
+            Middleware(
+                JournalMiddleware,
+                journal=lambda scope: scope["app"].state.backend.journal,
+                now_ms=lambda scope: scope["app"].state.backend.clock.now_ms(),
+                skip_prefixes=(PREFIX, "/openapi.json"),
+            ),
+            # inside the journal, so faulted requests are journalled with their rule ids
+            Middleware(
+                FaultMiddleware,
+                registry=registry,
+                backend=lambda scope: scope["app"].state.backend,
+            ),
+        ],
     )
+    app.router.redirect_slashes = False  # http/slashes.py serves those paths, no 307
     app.state.backend = backend
+    app.state.intake = Intake(backend)
     app.state.settings = settings
     app.state.openapi = openapi
     return app

@@ -3,6 +3,11 @@
 Order of checks: header present (1001); ``Bearer <token>`` form (1002); a plain API key; else
 a JWT whose header says HS256, whose ``iss`` is a known access key and whose signature verifies
 with that account's secret (1002); ``nbf`` not in the future (1003); ``exp`` not passed (1004).
+
+PyJWT's own time checks are off (the fake's clock and leeway decide), so ``exp`` and ``nbf`` are
+checked here to be seconds a clock can reach: a number, finite, at most the year 9999. NaN
+compares false with everything and would pass every test; infinity or 1e308 would make a token
+that never expires. Each is 1002 (Authorization is invalid), as PyJWT itself treats a bad claim.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import jwt
 from mock_server.accounts import Account
 from mock_server.errors import KlingError
 from mock_server.tasks.clock import Clock
+
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can name
 
 
 @contextmanager
@@ -86,11 +93,19 @@ class Authenticator:
                 1002, "Authorization is invalid: signature verification failed"
             ) from None
         for name in ("exp", "nbf"):
-            if name in claims and (
-                not isinstance(claims[name], int | float) or isinstance(claims[name], bool)
-            ):
-                raise KlingError(1002, f"Authorization is invalid: {name} must be a number")
+            if name in claims and not _is_time(claims[name]):
+                raise KlingError(
+                    1002,
+                    f"Authorization is invalid: {name} must be a number of seconds "
+                    f"between {-LAST_SECOND} and {LAST_SECOND}",
+                )
         return account, claims
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return abs(value) <= LAST_SECOND  # False for NaN and infinity too
 
 
 def mint_token(access_key: str, secret_key: str, now_s: float, lifetime_s: int = 1800) -> str:

@@ -2,32 +2,69 @@
 
 Endpoints stay thin: they read input, call a method here and wrap the result. ``reset()``
 brings the fake back to its start state (the control API will call it).
+
+Every result file the fake hands out is a ``media`` record in the store (public, so under the
+account ``""``): ``media_urls`` makes the one ``MediaUrls`` that builders and responders use,
+and ``GET /media/...`` serves only what ``issued_media`` finds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import json
+import random
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
+import httpx
+
 from mock_server.accounts import Account
+from mock_server.answers import Answers
 from mock_server.auth import Authenticator
-from mock_server.errors import KlingError
+from mock_server.callbacks.journal import CallbackJournal
+from mock_server.callbacks.payload import body_for_change
+from mock_server.callbacks.policy import CallbackEffect
+from mock_server.callbacks.sender import CallbackSender
+from mock_server.http.journal import RequestJournal
+from mock_server.responders.library import load_catalog
+from mock_server.results import render
 from mock_server.results.builder import BUILDERS, BuildContext
-from mock_server.results.media import MediaUrls
+from mock_server.results.urls import Media, MediaUrls
 from mock_server.settings import Settings
 from mock_server.simulation.failures import FailurePolicy
 from mock_server.simulation.pricing import PriceTable
+from mock_server.simulation.quotas import Limits
+from mock_server.simulation.report import build_report
+from mock_server.simulation.rules import FaultDecision
+from mock_server.simulation.scenarios import build_rule_set, startup_scenario
 from mock_server.spec.registry import Endpoint, Operation, Registry
-from mock_server.tasks.clock import Clock
+from mock_server.tasks.clock import SimClock
 from mock_server.tasks.ids import IdFactory
-from mock_server.tasks.lifecycle import Lifecycle
+from mock_server.tasks.lifecycle import Lifecycle, StatusChange
 from mock_server.tasks.model import Task
 from mock_server.tasks.store import InMemoryTaskStore, TaskStore
+from mock_server.tasks.timings import Timings
+from mock_server.tasks.waiting import ClockWaiter
+from mock_server.tasks.worker import run_lifecycle
 from mock_server.validation import RequestValidator, compile_validators
+from mock_server.validation.references import References
+
+MEDIA = "media"  # store record kind of the result files the fake issued
+CALLBACK_EFFECT = "callback-effect"  # what a fault rule does to a task's callbacks
+PARENT_VIDEO_SECONDS = 5.1
 
 
 class Backend:
     def __init__(
-        self, settings: Settings, registry: Registry, clock: Clock, store: TaskStore | None = None
+        self,
+        settings: Settings,
+        registry: Registry,
+        clock: SimClock,
+        store: TaskStore | None = None,
+        callback_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -35,49 +72,188 @@ class Backend:
         self.store: TaskStore = store or InMemoryTaskStore()
         self.accounts = settings.accounts()
         self.auth = Authenticator(self.accounts, clock, leeway_s=settings.jwt_leeway)
-        self.pricing = PriceTable({ep.id: ep.units for ep in registry.endpoints.values()})
-        self.failures = FailurePolicy(
-            registry.spec.failure_rules, rate=settings.fail_rate, seed=settings.seed
-        )
-        self.ids = IdFactory(settings.seed)
-        self.lifecycle = Lifecycle(clock, self.store, finish=self._finish, speed=settings.speed)
+        self.answers = Answers(settings.errors)
+        self.pricing = PriceTable.for_registry(registry)
+        self.waiter = ClockWaiter(clock)
         self.validators: dict[str, RequestValidator] = compile_validators(
-            registry, strict=settings.strict
+            registry,
+            strict=settings.strict,
+            live=self.answers.live,
+            max_string_chars=settings.max_string_chars,
+            max_unknown_fields=settings.max_unknown_fields,
         )
+        self.references = References(registry)  # x-kling-ref / x-kling-issues, per operation
         for ep in registry.endpoints.values():
             if ep.kind == "task" and ep.result not in BUILDERS:
                 raise ValueError(f"manifest {ep.id}: no result builder named {ep.result!r}")
         self._owners = {a.access_key: a.user_id for a in self.accounts}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._callback_transport = callback_transport
+        self._scenario = startup_scenario(settings, registry)
+        self._build_state()
+
+    def _build_state(self) -> None:
+        """Everything a reset brings back to its start, derived from the settings alone (as
+        moto's backends do), so a new part cannot be forgotten by reset()."""
+        self.store.reset()
+        # Without --seed every build draws a fresh seed, so ids handed out before never return.
+        self.ids = IdFactory(self.settings.seed)
+        self.failures = FailurePolicy(
+            self.registry.spec.failure_rules, rate=self.settings.fail_rate, seed=self.ids.seed
+        )
+        self.lifecycle = Lifecycle(
+            self.clock,
+            self.store,
+            finish=self._finish,
+            speed=self.settings.speed,
+            timings=Timings(),
+            wake=self.waiter.wake_all,
+        )
+        self.journal = RequestJournal(self.settings.journal_size)
+        self.limits = Limits(
+            self.accounts,
+            concurrency=self.settings.concurrency,
+            scope=self.settings.concurrency_scope,
+            rate_limit=self.settings.rate_limit,
+        )
+        self.faults = build_rule_set(self._scenario, seed=self.ids.seed)
+        endpoints = self.registry.endpoints
+        self.lifecycle.subscribe(lambda c: self.limits.on_change(c, endpoints[c.task.endpoint]))
+        self.callbacks = CallbackSender(
+            self.settings.callback_policy(),
+            self.clock,
+            self.waiter,
+            CallbackJournal(self.settings.journal_size),
+            jitter_rng=random.Random(f"kling-mock:callback-jitter:{self.ids.seed}"),
+            webhook_ids=self.ids.webhook_id,
+            secret=self.settings.webhook_secret,
+            transport=self._callback_transport,
+        )
+        self.lifecycle.subscribe(self._call_back)
+        self._issue_catalog_media()
 
     def reset(self) -> None:
-        self.store.reset()
-        self.lifecycle.reset()
-        self.failures.reset()
-        self.ids = IdFactory(self.settings.seed)
+        """Back to the start state: state, ids, timings and the clock, from the settings."""
+        old = self.callbacks
+        self.clock.restart()
+        self._build_state()
+        self.waiter.wake_all()  # the worker must see the new lifecycle
+        if self._loop is not None:  # served: stop the old sender, start the new one
+            asyncio.run_coroutine_threadsafe(self._swap_senders(old), self._loop)
+
+    async def _swap_senders(self, old: CallbackSender) -> None:
+        await old.stop()
+        await self.callbacks.start()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Background work for a served app (its lifespan): the lifecycle worker and the
+        callback sender."""
+        self._loop = asyncio.get_running_loop()
+        await self.callbacks.start()
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(run_lifecycle, lambda: self.lifecycle, self.waiter)
+                try:
+                    yield
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            self._loop = None
+            await self.callbacks.stop()
+            if self.settings.report_on_exit:
+                print(json.dumps(self.report(), indent=2), flush=True)
+
+    def report(self) -> dict[str, Any]:
+        """How the client behaved (simulation/report.py), from both journals."""
+        return build_report(self.journal.rows(), self.callbacks.journal.rows())
+
+    def render(self, task: Task) -> dict[str, Any]:
+        """A task as the query endpoint shows it (and as callbacks carry it)."""
+        ep = self.registry.endpoints[task.endpoint]
+        return render.task_data(task, watermark_supported=ep.watermark)
+
+    def _call_back(self, change: StatusChange) -> None:
+        task = change.task
+        url = task.body.get("callback_url")
+        if isinstance(url, str) and url and self.callbacks.wants(change.new):
+            body = body_for_change(change, self.render)
+            effect = self.store.get_record(CALLBACK_EFFECT, task.account, task.task_id)
+            self.callbacks.submit(
+                task.task_id, url, change.new, body, CallbackEffect(**effect) if effect else None
+            )
+
+    # -- media -----------------------------------------------------------------------------
+
+    def media_urls(self, base_url: str) -> MediaUrls:
+        return MediaUrls(base_url, record=self._record_media)
+
+    def issued_media(self, key: str) -> Media | None:
+        record = self.store.get_record(MEDIA, "", key)
+        return None if record is None else Media.from_record(record)
+
+    def _record_media(self, media: Media) -> None:
+        self.store.put_record(MEDIA, "", media.key, media.record())
+
+    def _issue_catalog_media(self) -> None:
+        """Catalogue fixtures refer to /media/... files; they are served like any result."""
+        urls = self.media_urls("")
+        for ep in self.registry.endpoints.values():
+            if ep.catalog and not ep.catalog.startswith("account:"):
+                urls.issue_paths(load_catalog(ep.catalog))
 
     # -- requests --------------------------------------------------------------------------
 
+    def authenticate(self, header: str | None) -> Account:
+        """The caller's account (1001-1004), within its request rate (1302)."""
+        account = self.auth.authenticate(header)
+        self.limits.check_rate(account.access_key, self.clock.now_ms())
+        return account
+
     def validate(self, op: Operation, instance: Any) -> dict[str, Any]:
+        """Pure (reads only the instance and the schemas): http/intake.py may call it from a
+        worker thread. Everything else here changes state and runs on the event loop."""
         validator = self.validators.get(op.op_id)
         if validator is None:
             return instance if isinstance(instance, dict) else {}
         return validator.with_defaults(validator.validate(instance))
 
+    def check_references(self, op: Operation, account: Account, body: dict[str, Any]) -> None:
+        """1201 unless every id the body names is a live object of this account (or a preset);
+        reads the store, so it runs on the event loop, after validation."""
+        if self.settings.check_references:
+            self.references.check(
+                op.op_id, self.store, account.access_key, self.clock.now_ms(), body
+            )
+
+    def record_issued(self, ep: Endpoint, account: str, data: Any, task_id: str = "") -> None:
+        """Record every id ``data`` (a task result, a sync call's data) hands out."""
+        origin = {"endpoint": ep.id, "task_id": task_id, "created_at": self.clock.now_ms()}
+        self.references.record(ep.id, self.store, account, data, origin)
+
     def base_url(self, request_base: str) -> str:
         return (self.settings.public_base_url or request_base).rstrip("/")
 
     def create_task(
-        self, op: Operation, account: Account, body: dict[str, Any], base_url: str
+        self,
+        op: Operation,
+        account: Account,
+        body: dict[str, Any],
+        effective: dict[str, Any],
+        base_url: str,
+        fault: FaultDecision | None = None,
     ) -> Task:
-        effective = self.validate(op, body)
+        """``body`` as sent (failure markers are looked for in it), ``effective`` as validated;
+        ``fault``: what a fault rule decided for this task (simulation/rules.py). Everything
+        that can fail comes before the store and the lifecycle see the task."""
         ep = op.endpoint
         external = effective.get("external_task_id") or None
         if external is not None and self.store.external_taken(account.access_key, external):
-            raise KlingError(
-                1201,
-                f"external_task_id: {external!r} is already used by another task of this account",
-            )
-        self.lifecycle.tick()
+            raise self.answers.error("external_task_id_taken", id=external)
+        self.lifecycle.tick()  # a video finishing by now is one the body may name
+        self.check_references(op, account, effective)
+        units = self.price(ep, account, effective)
+        self.limits.admit(account, ep, effective, units)
         task = Task(
             task_id=self._fresh_task_id(),
             account=account.access_key,
@@ -86,13 +262,27 @@ class Backend:
             body=effective,
             base_url=self.base_url(base_url),
             external_task_id=external,
-            units=self.pricing.units(ep.id, effective),
+            units=units,
         )
         if ep.parent_video:
-            task.parent_video = self._parent_video(task)
+            task = task.replace(parent_video=self._parent_video(task))
+        failure = self.failures.decide(body)  # drawn for every task, whatever a rule says
+        if fault is not None and fault.task_failure is not None:
+            failure = fault.task_failure
+        task = self.lifecycle.plan(task, ep.family, failure)
         self.store.add(task)
-        self.lifecycle.start(task, ep.family, self.failures.decide(body))
+        if fault is not None and fault.callback_effect is not None:
+            effect = dataclasses.asdict(fault.callback_effect)
+            self.store.put_record(CALLBACK_EFFECT, task.account, task.task_id, effect)
+        self.lifecycle.track(task)
         return task
+
+    def price(self, ep: Endpoint, account: Account, body: dict[str, Any]) -> str:
+        """final_unit_deduction for ``body``; a rule may read the account's stored records
+        (an avatar's ``audio_id`` -> the audio's length)."""
+        return self.pricing.units(
+            ep.id, body, lambda kind, key: self.store.get_record(kind, account.access_key, key)
+        )
 
     def find_task(self, op: Operation, account: Account, ident: str) -> Task:
         self.lifecycle.tick()
@@ -100,12 +290,12 @@ class Backend:
             account.access_key, op.endpoint.id, ident, by_external=op.endpoint.query_by_external_id
         )
         if task is None:
-            raise KlingError(1203, f"Task not found: {ident}")
-        return task
+            raise self.answers.error("task_not_found", id=ident)
+        return self.lifecycle.polled(task)
 
-    def list_tasks(self, op: Operation, account: Account, query: dict[str, Any]) -> list[Task]:
+    def list_tasks(self, op: Operation, account: Account, params: dict[str, Any]) -> list[Task]:
+        """``params``: the query as validated."""
         self.lifecycle.tick()
-        params = self.validate(op, query)
         return self.store.page(
             account.access_key, op.endpoint.id, int(params["pageNum"]), int(params["pageSize"])
         )
@@ -121,8 +311,11 @@ class Backend:
     def _parent_video(self, task: Task) -> dict[str, str]:
         body = task.body
         source = body.get("video_id") or body.get("session_id") or self.ids.uuid()
-        name = f"{task.task_id}-parent"
-        return {"id": str(source), "url": MediaUrls(task.base_url).video(name), "duration": "5.1"}
+        # A video the fake made has a recorded length (x-kling-issues); else the default.
+        made = self.store.get_record("video", task.account, str(source)) or {}
+        seconds = float(made.get("seconds") or PARENT_VIDEO_SECONDS)
+        url = self.media_urls(task.base_url).video(f"{task.task_id}-parent", seconds=seconds)
+        return {"id": str(source), "url": url, "duration": f"{seconds:.1f}"}
 
     def _finish(self, task: Task) -> dict[str, Any]:
         ep: Endpoint = self.registry.endpoints[task.endpoint]
@@ -132,8 +325,10 @@ class Backend:
             task=task,
             body=task.body,
             ids=self.ids,
-            urls=MediaUrls(task.base_url),
+            urls=self.media_urls(task.base_url),
             watermark=watermark,
             owner=owner,
         )
-        return BUILDERS[str(ep.result)](ctx)
+        result = BUILDERS[str(ep.result)](ctx)
+        self.record_issued(ep, task.account, result, task.task_id)
+        return result

@@ -1,16 +1,28 @@
-"""``kling-mock``: parse options and start the server. Options come from ``Settings``."""
+"""``kling-mock``: parse options and start the server. Options come from ``Settings``.
+
+The runtime commands import nothing from the contract harness; ``kling-mock contract`` checks
+that the harness's extra is installed before it starts and says how to get it if not.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
+import ipaddress
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from mock_server.accounts import DEFAULT_SECRET_KEY
 from mock_server.settings import Settings
+from mock_server.version import package_version
 
 _FLAG_TYPES = {"int": int, "float": float}
+CONTRACT_EXTRA_MODULES = ("pytest", "hypothesis", "respx", "schemathesis")
+KEEP_ALIVE_S = 5
+SHUTDOWN_S = 5
 
 
 def _serve_parser(sub: Any) -> None:
@@ -19,39 +31,40 @@ def _serve_parser(sub: Any) -> None:
         help="Run the fake Kling API.",
         description="Run the fake Kling API on HTTP. Every option can also be set with the "
         "environment variable shown; flags win over the environment.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for f in dataclasses.fields(Settings):
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
-        helptext = f"{meta['help']} [env {meta['env']}]"
         kind = str(f.type)
+        shown = "(hidden)" if meta.get("secret") else ("none" if f.default is None else f.default)
+        # argparse %-formats help texts: a literal % must be doubled
+        helptext = f"{meta['help']} [env {meta['env']}; default: {shown}]".replace("%", "%%")
         if "bool" in kind:
             serve.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=helptext
             )
             continue
         conv = next((t for name, t in _FLAG_TYPES.items() if kind.startswith(name)), str)
-        shown = "(hidden)" if meta.get("secret") else f.default
+        choices = meta.get("choices")
         serve.add_argument(
             flag,
             type=conv,
             default=None,
-            choices=meta.get("choices"),
-            metavar=f.name.upper(),
-            help=f"{helptext} (default: {shown})",
+            choices=choices,
+            metavar="{" + ",".join(choices) + "}" if choices else f.name.upper(),
+            help=helptext,
         )
 
 
 def _contract_parser(sub: Any) -> None:
-    from contract_tests.profiles import PROFILES
-    from contract_tests.targets import TARGET_KINDS
+    from contract_tests.profiles import PROFILES, TARGET_KINDS
 
     contract = sub.add_parser(
         "contract",
         help="Run the contract suite against the fake, a URL, or the real Kling API.",
         description="Run the Kling contract suite (pytest). Any argument not listed here is "
-        "passed to pytest, e.g. -k text2video, -x, --junitxml=report.xml.",
+        "passed to pytest, e.g. -k text2video, -x, --junitxml=report.xml. Needs the "
+        "contract extra: pip install 'kling-mock[contract]'.",
         epilog="Examples: kling-mock contract | kling-mock contract --spawn | "
         "kling-mock contract --base-url http://127.0.0.1:8000 | "
         "KLING_ACCESS_KEY=... KLING_SECRET_KEY=... kling-mock contract --target real "
@@ -74,14 +87,14 @@ def _contract_parser(sub: Any) -> None:
         "--profile",
         choices=sorted(PROFILES),
         default=None,
-        help="examples per endpoint (default ci)",
+        help="examples per endpoint (default: ci)",
     )
     contract.add_argument(
         "--allow-spend",
         type=int,
         default=None,
         metavar="N",
-        help="real target: allow at most N billable tasks (default 0)",
+        help="real target: allow at most N billable tasks (default: 0)",
     )
 
 
@@ -90,16 +103,43 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kling-mock",
         description="An offline, faithful fake of the Kling AI generation API.",
     )
+    parser.add_argument("--version", action="version", version=f"kling-mock {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(sub)
     _contract_parser(sub)
+    sub.add_parser(
+        "scenarios",
+        help="List the named fault scenarios (for --scenario and X-Kling-Mock-Scenario).",
+    )
     return parser
 
 
-def banner(settings: Settings, port: int) -> str:
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warnings_for(settings: Settings) -> list[str]:
+    """What a user should know before others can reach the fake."""
+    if is_loopback(settings.host):
+        return []
+    if settings.accounts_file is None and settings.secret_key == DEFAULT_SECRET_KEY:
+        return [
+            f"warning: listening on {settings.host} (not loopback) with the default, public "
+            "credentials: anyone who can reach this port can use the fake. Set --secret-key "
+            "or --accounts-file."
+        ]
+    return []
+
+
+def banner(settings: Settings, port: int, *, seed: int | None = None) -> str:
     base = f"http://{settings.host}:{port}"
     lines = [
-        f"kling-mock serving the Kling API at {base}",
+        f"kling-mock {package_version()} serving the Kling API at {base}",
         f"  OpenAPI document: {base}/openapi.json",
     ]
     if settings.accounts_file:
@@ -108,14 +148,29 @@ def banner(settings: Settings, port: int) -> str:
         lines.append(f"  access key: {settings.access_key}")
         lines.append(
             f"  secret key: {settings.secret_key}"
-            if settings.secret_key == "mock-secret-key"
+            if settings.secret_key == DEFAULT_SECRET_KEY
             else "  secret key: (from KLING_SECRET_KEY / --secret-key)"
         )
+        lines.append(
+            "  API key: accepted (from KLING_API_KEY / --api-key)"
+            if settings.api_key
+            else "  API key: none (JWT only; --api-key adds one)"
+        )
+    if settings.public_base_url:
+        lines.append(f"  result URLs under {settings.public_base_url}")
+    shown_seed = settings.seed if settings.seed is not None else seed
+    clock = settings.clock + (f" x{settings.clock_speed:g}" if settings.clock == "scaled" else "")
     lines.append(
-        f"  speed x{settings.speed:g}, seed {settings.seed}, clock {settings.clock}"
+        f"  speed x{settings.speed:g}, seed {shown_seed}, clock {clock}"
+        + (f", fail rate {settings.fail_rate:g}" if settings.fail_rate else "")
         + (", strict" if settings.strict else "")
     )
     return "\n".join(lines)
+
+
+def _fail(message: str) -> int:
+    print(f"kling-mock: {message}", file=sys.stderr)
+    return 2
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -124,11 +179,20 @@ def serve(args: argparse.Namespace) -> int:
         settings = Settings.from_env(**overrides)
         settings.accounts()
     except ValueError as exc:
-        print(f"kling-mock: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.http.protocol import with_header_timeout
+    from mock_server.spec.loader import SpecError
+
+    try:
+        app = create_app(settings)
+    except SpecError as exc:
+        return _fail(str(exc))
+    for line in warnings_for(settings):
+        print(line, file=sys.stderr, flush=True)
+    seed = app.state.backend.ids.seed
 
     class Server(uvicorn.Server):
         """Prints the banner once bound, with the real port (``--port 0`` picks one)."""
@@ -136,13 +200,54 @@ def serve(args: argparse.Namespace) -> int:
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
             bound = [s.getsockname()[1] for srv in self.servers for s in srv.sockets]
-            print(banner(settings, bound[0] if bound else settings.port), flush=True)
+            port = bound[0] if bound else settings.port
+            print(banner(settings, port, seed=seed), flush=True)
 
-    app = create_app(settings)
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        http=with_header_timeout(settings.header_timeout),
+        timeout_keep_alive=KEEP_ALIVE_S,  # idle keep-alive connections are closed after this
+        timeout_graceful_shutdown=SHUTDOWN_S,  # Ctrl-C never waits on a client for longer
     )
+    logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
     Server(config).run()
+    return 0
+
+
+def _quiet_dropped_connections(record: logging.LogRecord) -> bool:
+    """A connection dropped on purpose (a fault rule) is logged once, at info, by the fake;
+    uvicorn's traceback for it is noise."""
+    from mock_server.simulation.middleware import DroppedConnection
+
+    return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+def contract(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    missing = [m for m in CONTRACT_EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        return _fail(
+            f"the contract suite needs {', '.join(missing)}: pip install 'kling-mock[contract]'"
+        )
+    from contract_tests.runner import run
+
+    return run(args.target, args.base_url, args.spawn, args.profile, args.allow_spend, extra)
+
+
+def scenarios() -> int:
+    """Each named scenario: its name and the first sentence of its description."""
+    from mock_server.simulation.scenarios import NAMED_DIR, named
+
+    found = named()
+    width = max(map(len, found), default=0)
+    for name, scenario in found.items():
+        print(f"{name:<{width}}  {scenario.summary}")
+    print(
+        f"\nfiles in {NAMED_DIR}: use one with --scenario FILE, or by name with the header "
+        "X-Kling-Mock-Scenario or POST /__mock/scenarios/NAME"
+    )
     return 0
 
 
@@ -150,12 +255,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command == "contract":
-        from contract_tests.runner import run
-
-        return run(args.target, args.base_url, args.spawn, args.profile, args.allow_spend, extra)
+        return contract(args, extra)
+    if args.command == "scenarios" and not extra:
+        return scenarios()
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    return serve(args)
+    try:
+        return serve(args)
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,10 @@
 
 No socket is opened: respx intercepts the request and the fake answers it in-process. Works
 for ``httpx.Client`` and ``httpx.AsyncClient``. Result URLs point at the same Kling host, so
-downloads are answered by the fake too.
+downloads are answered by the fake too. The fake runs as under a server: moving the clock
+applies transitions at once, and callbacks are POSTed (to a loopback receiver of yours, or to
+any URL you route with ``fake.router``); ``fake.control`` is the control API
+(``mock_server.control.client``), ``fake.settle()`` waits until due callbacks are out.
 """
 
 from __future__ import annotations
@@ -20,16 +23,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import httpx
 import respx
 from starlette.applications import Starlette
 
 from mock_server.app import create_app
 from mock_server.asgi_bridge import AsgiBridge
 from mock_server.auth import mint_token
+from mock_server.control.client import ControlClient
 from mock_server.settings import Settings
 from mock_server.tasks.clock import Clock, ManualClock
 
 KLING_HOSTS = ("api-singapore.klingai.com", "api.klingai.com", "api-beijing.klingai.com")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+CONTROL_BASE = "http://kling-mock.control"
 
 
 @dataclass
@@ -40,6 +48,8 @@ class KlingFake:
     clock: Clock  # a ManualClock unless one was passed in
     router: respx.MockRouter
     settings: Settings
+    bridge: AsgiBridge
+    control: ControlClient
 
     def token(self) -> str:
         """A valid JWT for the fake's default account, at the fake's current time."""
@@ -50,6 +60,17 @@ class KlingFake:
     @property
     def backend(self) -> Any:
         return self.app.state.backend
+
+    def settle(self) -> None:
+        """Wait until every transition and callback that is due has happened (no sleeping on
+        the fake's clock: a retry waiting for a later moment stays pending)."""
+
+        async def idle() -> None:
+            for _ in range(5):
+                await anyio.sleep(0)
+            await self.backend.callbacks.idle()
+
+        self.bridge.run(idle)
 
 
 @contextmanager
@@ -63,7 +84,20 @@ def kling_respx(
     settings = settings or Settings()
     clock = clock or ManualClock()
     app = create_app(settings, clock=clock)
-    with AsgiBridge(app) as bridge, respx.mock(assert_all_called=False) as router:
+    with (
+        AsgiBridge(app, lifespan=True) as bridge,
+        respx.mock(assert_all_called=False) as router,
+        httpx.Client(transport=httpx.MockTransport(bridge), base_url=CONTROL_BASE) as http,
+    ):
         for host in hosts:
             router.route(host=host).mock(side_effect=bridge)
-        yield KlingFake(app=app, clock=clock, router=router, settings=settings)
+        for host in LOOPBACK:  # callbacks to the test's own local receiver
+            router.route(host=host).pass_through()
+        yield KlingFake(
+            app=app,
+            clock=clock,
+            router=router,
+            settings=settings,
+            bridge=bridge,
+            control=ControlClient(http),
+        )

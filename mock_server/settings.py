@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mock_server.accounts import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Account, load_accounts
-
-ClockMode = Literal["system", "manual"]
+from mock_server.answers import ERRORS_MODES, ErrorsMode
+from mock_server.callbacks.policy import CallbackPolicy
+from mock_server.callbacks.signing import parse_secret
+from mock_server.simulation.quotas import parse_concurrency
+from mock_server.simulation.scenarios import load as load_scenario
+from mock_server.tasks.clock import CLOCK_MODES, ClockMode, SimClock, parse_start
 
 
 def _opt(default: Any, env: str, help: str, **extra: Any) -> Any:
@@ -53,13 +57,98 @@ class Settings:
         "KLING_MOCK_SPEED",
         "Lifecycle speed factor: 2 makes every task twice as fast, 0.5 half.",
     )
-    seed: int = _opt(0, "KLING_MOCK_SEED", "Seed for every id and every random choice.")
+    seed: int | None = _opt(
+        None,
+        "KLING_MOCK_SEED",
+        "Seed for every id and every random choice; repeat a run exactly with the same seed. "
+        "Without one, a fresh seed is drawn at start-up (shown in the banner), so ids never "
+        "repeat across restarts.",
+    )
     clock: ClockMode = _opt(
         "system",
         "KLING_MOCK_CLOCK",
-        "'system' (wall time) or 'manual' (time stands still; for tests "
-        "that drive the clock themselves).",
-        choices=("system", "manual"),
+        "'system' (wall time), 'scaled' (time runs --clock-speed times as fast) or 'manual' "
+        "(time stands still until moved, e.g. through the control API).",
+        choices=CLOCK_MODES,
+    )
+    clock_start: str | None = _opt(
+        None,
+        "KLING_MOCK_CLOCK_START",
+        "Start time of a manual or scaled clock: Unix ms or ISO 8601 (e.g. "
+        "2026-01-01T00:00:00Z). Default: the current wall time, so tokens clients mint from "
+        "their own clock are valid.",
+    )
+    clock_speed: float = _opt(
+        1.0, "KLING_MOCK_CLOCK_SPEED", "How many times faster a scaled clock runs."
+    )
+    concurrency: str = _opt(
+        "video=5,image=9,try-on=5",
+        "KLING_MOCK_CONCURRENCY",
+        "Concurrent task slots per pool and account, as pool=N,...; 'off' for no limit. A "
+        "create beyond it gets 429/1303. Kling's trial packs: 5 video slots, 9 image slots.",
+    )
+    concurrency_scope: str = _opt(
+        "pool",
+        "KLING_MOCK_CONCURRENCY_SCOPE",
+        "'pool': one quota per account and pool; 'model': per account, pool and model "
+        "version, as Kling's 2026-09 docs word it (whether the live service does is unknown).",
+        choices=("model", "pool"),
+    )
+    rate_limit: float | None = _opt(
+        None,
+        "KLING_MOCK_RATE_LIMIT",
+        "Requests per second per account before 429/1302 (Kling documents no number; off by "
+        "default).",
+    )
+    scenario: Path | None = _opt(
+        None,
+        "KLING_MOCK_SCENARIO",
+        "JSON file of fault rules applied from start-up (and after each reset); see "
+        "'kling-mock scenarios' for the named ones shipped with the fake.",
+    )
+    webhook_secret: str | None = _opt(
+        None,
+        "KLING_MOCK_WEBHOOK_SECRET",
+        "Sign every callback (webhook-id, webhook-timestamp, webhook-signature headers, the "
+        "Standard Webhooks scheme Kling uses) with this whsec_<base64> secret.",
+        secret=True,
+    )
+    callback_statuses: str = _opt(
+        "submitted,processing,succeed,failed",
+        "KLING_MOCK_CALLBACK_STATUSES",
+        "Task statuses that are called back (Kling: 'whenever the task status changes'; "
+        "whether 'submitted' is sent is undocumented).",
+    )
+    callback_attempts: int = _opt(
+        5, "KLING_MOCK_CALLBACK_ATTEMPTS", "Attempts per callback before giving up."
+    )
+    callback_base_delay: float = _opt(
+        1.0,
+        "KLING_MOCK_CALLBACK_BASE_DELAY",
+        "Seconds before the first retry; doubled each retry (with +-10% seeded jitter).",
+    )
+    callback_max_delay: float = _opt(
+        60.0, "KLING_MOCK_CALLBACK_MAX_DELAY", "Longest wait between two attempts, in seconds."
+    )
+    callback_timeout: float = _opt(
+        10.0, "KLING_MOCK_CALLBACK_TIMEOUT", "Seconds one attempt may take (real time)."
+    )
+    control_token: str | None = _opt(
+        None,
+        "KLING_MOCK_CONTROL_TOKEN",
+        "Require this token (header X-Kling-Mock-Token) on the /__mock/ control API and "
+        "accept it from any address. Without it the control API answers loopback clients only.",
+        secret=True,
+    )
+    report_on_exit: bool = _opt(
+        False,
+        "KLING_MOCK_REPORT_ON_EXIT",
+        "Print the client-behaviour report (GET /__mock/report) as JSON when the server stops.",
+    )
+    journal_size: int = _opt(
+        10_000,
+        "KLING_MOCK_JOURNAL_SIZE",
+        "Rows kept in the request journal and in the callback journal (oldest dropped first).",
     )
     fail_rate: float = _opt(
         0.0,
@@ -70,6 +159,20 @@ class Settings:
         False,
         "KLING_MOCK_STRICT",
         "Reject unknown fields and what official examples send against the stated rules.",
+    )
+    errors: ErrorsMode = _opt(
+        "live",
+        "KLING_MOCK_ERRORS",
+        "'live': answer as the live service was seen to (2026-09: unknown task 400/1201, delete "
+        "replies without data, ...); 'documented': as Kling's docs say (unknown task 404/1203, "
+        "delete replies with data).",
+        choices=ERRORS_MODES,
+    )
+    check_references: bool = _opt(
+        True,
+        "KLING_MOCK_CHECK_REFERENCES",
+        "Refuse (1201) ids a request names (video_id, audio_id, element_id, voice_id, "
+        "session_id, face_id) that are not presets or live objects the fake made for the account.",
     )
     max_body_bytes: int = _opt(
         64 * 1024 * 1024,
@@ -83,6 +186,26 @@ class Settings:
         None,
         "KLING_MOCK_PUBLIC_BASE_URL",
         "Base of result URLs (e.g. https://kling.test); by default the host the client used.",
+    )
+    body_timeout: float = _opt(
+        30.0,
+        "KLING_MOCK_BODY_TIMEOUT",
+        "Seconds a request body may take to arrive in full; a stalled client gets 1200.",
+    )
+    max_string_chars: int = _opt(
+        10_000,
+        "KLING_MOCK_MAX_STRING_CHARS",
+        "Longest string accepted where the schema sets no limit (unknown fields, URLs, ids).",
+    )
+    max_unknown_fields: int = _opt(
+        100,
+        "KLING_MOCK_MAX_UNKNOWN_FIELDS",
+        "Most undeclared fields one request may carry (counting what they hold); lenient mode.",
+    )
+    header_timeout: float = _opt(
+        10.0,
+        "KLING_MOCK_HEADER_TIMEOUT",
+        "Seconds a connection may take to send a whole request head (slow clients are closed).",
     )
     log_level: str = _opt(
         "info",
@@ -117,8 +240,51 @@ class Settings:
             problems.append(f"max-body-bytes must be at least 1024, got {self.max_body_bytes}")
         if self.jwt_leeway < 0:
             problems.append(f"jwt-leeway must be >= 0, got {self.jwt_leeway}")
-        if self.clock not in ("system", "manual"):
-            problems.append(f"clock must be 'system' or 'manual', got {self.clock!r}")
+        if not self.body_timeout > 0:
+            problems.append(f"body-timeout must be > 0, got {self.body_timeout}")
+        if self.max_string_chars < 256:
+            problems.append(f"max-string-chars must be at least 256, got {self.max_string_chars}")
+        if self.max_unknown_fields < 0:
+            problems.append(f"max-unknown-fields must be >= 0, got {self.max_unknown_fields}")
+        if self.errors not in ERRORS_MODES:
+            problems.append(f"errors must be one of {', '.join(ERRORS_MODES)}, got {self.errors!r}")
+        if self.clock not in CLOCK_MODES:
+            problems.append(f"clock must be one of {', '.join(CLOCK_MODES)}, got {self.clock!r}")
+        try:
+            parse_concurrency(self.concurrency)
+        except ValueError as exc:
+            problems.append(str(exc))
+        if self.concurrency_scope not in ("model", "pool"):
+            problems.append("concurrency-scope must be 'model' or 'pool'")
+        if self.rate_limit is not None and not self.rate_limit > 0:
+            problems.append(f"rate-limit must be > 0, got {self.rate_limit}")
+        if self.scenario is not None:
+            try:
+                load_scenario(Path(self.scenario))
+            except ValueError as exc:
+                problems.append(f"scenario {exc}")
+        try:
+            self.callback_policy()
+        except ValueError as exc:
+            problems.append(str(exc))
+        if self.webhook_secret is not None:
+            try:
+                parse_secret(self.webhook_secret)
+            except ValueError as exc:
+                problems.append(f"webhook-secret: {exc}")
+        if not self.header_timeout > 0:
+            problems.append(f"header-timeout must be > 0, got {self.header_timeout}")
+        if self.journal_size < 1:
+            problems.append(f"journal-size must be at least 1, got {self.journal_size}")
+        if self.control_token is not None and len(self.control_token) < 8:
+            problems.append("control-token must be at least 8 characters")
+        if not self.clock_speed > 0:
+            problems.append(f"clock-speed must be > 0, got {self.clock_speed}")
+        if self.clock_start is not None:
+            try:
+                parse_start(self.clock_start)
+            except ValueError as exc:
+                problems.append(str(exc))
         if not self.access_key or not self.secret_key:
             problems.append("access key and secret key must not be empty")
         if self.accounts_file is not None and not Path(self.accounts_file).is_file():
@@ -127,6 +293,20 @@ class Settings:
             problems.append("public-base-url must start with http:// or https://")
         if problems:
             raise ValueError("; ".join(problems))
+
+    def callback_policy(self) -> CallbackPolicy:
+        statuses = frozenset(s.strip() for s in self.callback_statuses.split(",") if s.strip())
+        return CallbackPolicy(
+            attempts=self.callback_attempts,
+            base_delay_s=self.callback_base_delay,
+            max_delay_s=self.callback_max_delay,
+            timeout_s=self.callback_timeout,
+            statuses=statuses,
+        )
+
+    def make_clock(self) -> SimClock:
+        start = parse_start(self.clock_start) if self.clock_start is not None else None
+        return SimClock(self.clock, start_ms=start, speed=self.clock_speed)
 
     def accounts(self) -> list[Account]:
         if self.accounts_file is not None:

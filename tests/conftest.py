@@ -14,6 +14,8 @@ from mock_server.backend import Backend
 
 pytest_plugins = ["pytester"]
 BASE_URL = "http://kling.test"
+# 2026-01-01T00:00:00Z: a fixed start for tests that compare whole runs byte for byte.
+FIXED_START_MS = 1_767_225_600_000
 
 
 @pytest.fixture
@@ -87,7 +89,8 @@ def prepare_state(
     app: Starlette, clock: ManualClock, auth: dict[str, str]
 ) -> Iterator[Callable[..., Any]]:
     """``prepare(endpoint, body, keep="")``: make the state a sync call acts on (a session, a
-    voice) through the API itself, with the contract harness's setups."""
+    voice) and the objects the body names by id (x-kling-ref) through the API itself, with the
+    contract harness's setups."""
     from contract_tests.setups import SetupRefused
     from contract_tests.setups import prepare as setups_prepare
     from mock_server.asgi_bridge import AsgiBridge
@@ -105,7 +108,11 @@ def prepare_state(
                 raise SetupRefused(data["message"])
             return data["data"]
 
+        refs = app.state.backend.references
+
         def prepare(endpoint: str, body: Any, keep: str = "") -> Any:
-            return setups_prepare(endpoint, body, send, clock.advance, keep=keep)
+            return setups_prepare(
+                endpoint, body, send, clock.advance, keep=keep, refs=refs.of(endpoint)
+            )
 
         yield prepare

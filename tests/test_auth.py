@@ -82,6 +82,27 @@ async def test_non_numeric_exp_returns_1002(client: httpx.AsyncClient) -> None:
     assert (await _code(client, f"Bearer {token}"))[:2] == (401, 1002)
 
 
+@pytest.mark.parametrize("claim", ["exp", "nbf"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 1e308, 10**30])
+async def test_exp_or_nbf_no_clock_can_reach_returns_1002(
+    client: httpx.AsyncClient, clock: ManualClock, claim: str, value: float
+) -> None:
+    """NaN passes every comparison and infinity never expires: both are refused, not trusted.
+    (PyJWT writes NaN and Infinity as the JSON literals, as a careless client's encoder does.)"""
+    now = clock.now_ms() // 1000
+    claims: dict[str, object] = {"iss": "mock-access-key", "exp": now + 1800, "nbf": now - 5}
+    status, code, message = await _code(client, f"Bearer {_token({**claims, claim: value})}")
+    assert (status, code) == (401, 1002)
+    assert message.startswith(f"Authorization is invalid: {claim} must be a number of seconds")
+
+
+async def test_exp_in_the_year_9999_is_still_a_time(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    token = _token({"iss": "mock-access-key", "exp": 253_402_300_799, "nbf": 0})
+    ok(await client.get(PATH, headers={"Authorization": f"Bearer {token}"}))
+
+
 async def test_future_nbf_returns_1003(client: httpx.AsyncClient, clock: ManualClock) -> None:
     now = clock.now_ms() // 1000
     token = _token({"iss": "mock-access-key", "exp": now + 1800, "nbf": now + 60})
@@ -142,7 +163,7 @@ async def test_tasks_are_visible_only_to_their_account(
     async with make_client(app, one) as c1, make_client(app, two) as c2:
         task = ok(await c1.post(PATH, json={"prompt": "mine", "external_task_id": "e1"}))
         assert ok(await c1.get(f"{PATH}/{task['task_id']}"))["task_id"] == task["task_id"]
-        assert (await c2.get(f"{PATH}/{task['task_id']}")).json()["code"] == 1203
+        assert (await c2.get(f"{PATH}/{task['task_id']}")).json()["code"] == 1201  # not found
         assert ok(await c2.get(PATH)) == []
         # external ids are unique per account, not globally
         ok(await c2.post(PATH, json={"prompt": "theirs", "external_task_id": "e1"}))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from mock_server import Settings
-from mock_server.paths import ROOT
 from mock_server.spec.loader import load_spec
 from mock_server.spec.registry import Registry
 from mock_server.tasks.lifecycle import FAMILY_TIMINGS
+from tests.paths import REPO_ROOT as ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -1,10 +1,13 @@
 """One generic endpoint per kind of operation; each route binds one to its ``Operation``.
 
-A request goes: authenticate -> read input -> backend (validate, store, lifecycle) -> envelope.
+A request goes: authenticate -> read input (intake.py: parse, guard, validate; nothing stored
+yet) -> backend (store, lifecycle) -> envelope.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,13 +17,20 @@ from starlette.responses import Response
 from mock_server.accounts import Account
 from mock_server.backend import Backend
 from mock_server.http.envelope import success
-from mock_server.http.limits import parse_json_object, read_body
-from mock_server.http.query import typed_query
+from mock_server.http.intake import Input, Intake
 from mock_server.responders import RESPONDERS, CallContext
 from mock_server.results import render
 from mock_server.spec.registry import Operation
 
 Endpoint = Callable[..., Awaitable[Response]]  # (request, op=Operation) -> Response
+DIGEST_MAX = 64 * 1024  # bodies digested for the report (bigger ones: not worth loop time)
+
+
+def digest(text: str | None) -> str | None:
+    """A short fingerprint (never the secret itself) for the client-behaviour report."""
+    return (
+        None if text is None else hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+    )
 
 
 def _backend(request: Request) -> Backend:
@@ -28,58 +38,85 @@ def _backend(request: Request) -> Backend:
     return backend
 
 
-def _account(request: Request, backend: Backend) -> Account:
-    return backend.auth.authenticate(request.headers.get("authorization"))
+def _intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake
+    return intake
 
 
-async def _input(request: Request, backend: Backend, op: Operation) -> dict[str, Any]:
-    if op.method == "GET":
-        return typed_query(request.query_params, op.query_schema)
-    return parse_json_object(await read_body(request, backend.settings.max_body_bytes))
+def _note(request: Request, **fields: Any) -> None:
+    """What the request journal should know that only the endpoint knows."""
+    request.scope.setdefault("state", {}).setdefault("kling", {}).update(fields)
+
+
+def _account(request: Request, backend: Backend, op: Operation) -> Account:
+    _intake(request).guard(request)  # the header and the request line are text first
+    header = request.headers.get("authorization")
+    _note(request, endpoint=op.endpoint.id, action=op.action, token=digest(header))
+    account = backend.authenticate(header)
+    _note(request, account=account.access_key)
+    return account
+
+
+async def _input(request: Request, op: Operation) -> Input:
+    return await _intake(request).read(request, op)
 
 
 async def create(request: Request, op: Operation) -> Response:
     backend = _backend(request)
-    account = _account(request, backend)
-    body = await _input(request, backend, op)
-    task = backend.create_task(op, account, body, str(request.base_url))
-    return success(render.create_data(task), backend.ids.uuid())
+    account = _account(request, backend, op)
+    given = await _input(request, op)
+    if int(request.headers.get("content-length") or DIGEST_MAX + 1) <= DIGEST_MAX:
+        _note(request, body=digest(json.dumps(given.raw, sort_keys=True)))
+    _note(request, external=bool(given.body.get("external_task_id")))
+    fault = request.scope.get("state", {}).get("kling_fault")  # simulation/middleware.py
+    task = backend.create_task(op, account, given.raw, given.body, str(request.base_url), fault)
+    _note(request, task_ids=[task.task_id])
+    return success(render.create_data(task), backend.ids.request_id())
 
 
 async def get(request: Request, op: Operation) -> Response:
     backend = _backend(request)
-    account = _account(request, backend)
+    account = _account(request, backend, op)
     task = backend.find_task(op, account, request.path_params["id"])
+    _note(request, task_ids=[task.task_id])
     return success(
-        render.task_data(task, watermark_supported=op.endpoint.watermark), backend.ids.uuid()
+        render.task_data(task, watermark_supported=op.endpoint.watermark), backend.ids.request_id()
     )
 
 
 async def list_tasks(request: Request, op: Operation) -> Response:
     backend = _backend(request)
-    account = _account(request, backend)
-    tasks = backend.list_tasks(op, account, await _input(request, backend, op))
+    account = _account(request, backend, op)
+    tasks = backend.list_tasks(op, account, (await _input(request, op)).body)
     data = [render.task_data(t, watermark_supported=op.endpoint.watermark) for t in tasks]
-    return success(data, backend.ids.uuid())
+    return success(data, backend.ids.request_id())
 
 
 async def call(request: Request, op: Operation) -> Response:
     """sync, catalog and account operations: validate, then the endpoint's responder."""
     backend = _backend(request)
-    account = _account(request, backend)
-    raw = await _input(request, backend, op)
+    account = _account(request, backend, op)
+    given = await _input(request, op)
     backend.lifecycle.tick()
-    body = backend.validate(op, raw)
+    backend.check_references(op, account, given.body)
     ctx = CallContext(
         backend=backend,
         account=account,
         operation=op,
-        body=body,
-        raw=raw,
+        body=given.body,
+        raw=given.raw,
         base_url=backend.base_url(str(request.base_url)),
     )
     responder = RESPONDERS[str(op.endpoint.responder)]
-    return success(responder(ctx), backend.ids.uuid())
+    data = responder(ctx)
+    units = ctx.units()
+    if float(units) > 0:  # a synchronous call is charged as it answers (TTS, identify-face)
+        backend.limits.charge_now(
+            account, op.endpoint, units, body=ctx.body, reply=data, now_ms=ctx.now
+        )
+    backend.record_issued(op.endpoint, account.access_key, data)
+    omit = op.endpoint.live_omits_data and backend.answers.live  # manifest "live"
+    return success(data, backend.ids.request_id(), omit_data=omit)
 
 
 BY_ACTION: dict[str, Endpoint] = {

@@ -1,28 +1,32 @@
 """Every failure becomes a Kling envelope here, and only here.
 
 ``KlingError`` carries its code; Starlette's 404/405 become 1202 with the table's HTTP status;
-anything unexpected becomes 5000 with no traceback (it is logged server-side).
+anything unexpected becomes 5000 with no traceback (it is logged server-side) and a request_id
+of its own, drawn outside the seeded streams. A client that hangs up before its request was
+read gets one info line in the log and no answer (there is nobody to answer).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.errors import KlingError
 from mock_server.http.envelope import failure
+from mock_server.simulation.middleware import DroppedConnection
 
 log = logging.getLogger("kling_mock")
 
 
 def _request_id(request: Request) -> str:
     backend: Any = request.app.state.backend
-    return str(backend.ids.uuid())
+    return str(backend.ids.request_id())
 
 
 async def kling_error(request: Request, exc: Exception) -> Response:
@@ -33,7 +37,8 @@ async def kling_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        offered = (exc.headers or {}).get("Allow", "").split(",")
+        allowed = ", ".join(sorted({m.strip() for m in offered if m.strip()}))
         err = KlingError(
             1202,
             f"Requested method is invalid: {request.method} is not allowed on "
@@ -76,11 +81,17 @@ class CatchAllMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            log.info("client went away during %s %s", scope.get("method"), scope.get("path"))
+        except DroppedConnection:  # a fault rule asked for it: the server must cut the line
+            log.info(
+                "dropping the connection of %s %s (fault rule)", scope["method"], scope["path"]
+            )
+            raise
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            response = failure(
-                5000, "Server internal error", "00000000-0000-4000-8000-000000000000", 500
-            )
+            # uuid4, not the seeded stream: a bug must not shift the ids of a reproducible run
+            response = failure(5000, "Server internal error", str(uuid.uuid4()), 500)
             await response(scope, receive, send)

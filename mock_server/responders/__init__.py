@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.accounts import Account
 from mock_server.naming import registrar
-from mock_server.results.media import MediaUrls
+from mock_server.results.urls import MediaUrls
 from mock_server.spec.registry import Operation
 
 if TYPE_CHECKING:
@@ -30,14 +30,14 @@ class CallContext:
 
     @property
     def urls(self) -> MediaUrls:
-        return MediaUrls(self.base_url)
+        return self.backend.media_urls(self.base_url)
 
     @property
     def now(self) -> int:
         return self.backend.clock.now_ms()
 
     def units(self) -> str:
-        return self.backend.pricing.units(self.operation.endpoint.id, self.body)
+        return self.backend.price(self.operation.endpoint, self.account, self.body)
 
 
 Responder = Callable[[CallContext], Any]

@@ -1,7 +1,9 @@
 """Account calls: resource packs (/account/costs) and deduction details (/account/billing/*).
 
-Packs come from the account config (``resource_packs``) or a default pair; their remaining
-quantity is the total minus the units of this account's succeeded tasks in that pool.
+Both read the charges ``simulation/ledger.py`` recorded, so they agree with what tasks and
+synchronous calls were charged: a pack's ``remaining_quantity`` is its total minus its rows,
+each package row carries the running balance before and after, and charges paid from cash
+appear in the balance details. Packs come from the account config or a default pair.
 """
 
 from __future__ import annotations
@@ -10,39 +12,23 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from mock_server.responders import CallContext, responder
-from mock_server.tasks.model import Task
+from mock_server.simulation.ledger import Charge
 
 PACK_START_MS = 1_764_547_200_000  # 2025-12-01
 PACK_END_MS = 1_827_619_200_000  # 2027-12-01
-DEFAULT_PACKS: tuple[dict[str, Any], ...] = (
-    {"resource_pack_name": "Video Generation Pack", "pool": "video", "total_quantity": 1000.0},
-    {"resource_pack_name": "Image Generation Pack", "pool": "image", "total_quantity": 1000.0},
-)
-PRODUCT_TYPE = {"video": "video", "image": "image", "try-on": "try-on"}
-
-
-def _used(ctx: CallContext, pool: str | None) -> float:
-    endpoints = ctx.backend.registry.endpoints
-    return sum(float(t.units) for t in _charged(ctx) if endpoints[t.endpoint].pool == pool)
-
-
-def _charged(ctx: CallContext) -> list[Task]:
-    return [
-        t
-        for t in ctx.backend.store.tasks(ctx.account.access_key)
-        if t.status == "succeed" and float(t.units) > 0
-    ]
+RESOLUTION = {"std": "720p", "pro": "1080p", "4k": "4k"}  # legacy mode -> ledger (S3)
 
 
 def _packs(ctx: CallContext) -> list[dict[str, Any]]:
     packs = []
-    for raw in ctx.account.resource_packs or DEFAULT_PACKS:
+    ledger = ctx.backend.limits.ledger
+    for index, raw in enumerate(ctx.backend.limits.packs(ctx.account)):
         name = str(raw["resource_pack_name"])
-        total = float(raw.get("total_quantity", 1000.0))
-        remaining = max(0.0, total - _used(ctx, raw.get("pool")))
+        remaining = ledger.pack_left(ctx.account.access_key, index, raw)
         invalid = int(raw.get("invalid_time", PACK_END_MS))
         status = "runOut" if remaining <= 0 else ("expired" if invalid < ctx.now else "online")
         packs.append(
@@ -52,7 +38,7 @@ def _packs(ctx: CallContext) -> list[dict[str, Any]]:
                     raw.get("resource_pack_id") or f"{zlib.crc32(name.encode()):08x}" * 4
                 ),
                 "resource_pack_type": str(raw.get("resource_pack_type", "decreasing_total")),
-                "total_quantity": total,
+                "total_quantity": float(raw.get("total_quantity", 1000.0)),
                 "remaining_quantity": remaining,
                 "purchase_time": int(raw.get("purchase_time", PACK_START_MS)),
                 "effective_time": int(raw.get("effective_time", PACK_START_MS)),
@@ -95,25 +81,22 @@ def _cursor_decode(cursor: str) -> tuple[int, int, int]:
 def _details(ctx: CallContext, *, package: bool) -> dict[str, Any]:
     body = ctx.body
     cursor = str(body.get("cursor") or "")
+    filters: dict[str, list[str]] = {}
     if cursor:
         offset, start, end = _cursor_decode(cursor)
-        filters: dict[str, list[str]] = {}
     else:
         offset, start, end = 0, int(body["start_time"]), int(body["end_time"])
-        filters = {}
         for f in body.get("filters") or []:
             if f.get("values"):
                 filters.setdefault(str(f["key"]), []).extend(str(v) for v in f["values"])
-    endpoints = ctx.backend.registry.endpoints
-    packs = {p["resource_pack_name"]: p for p in _packs(ctx)}
+    packs = _packs(ctx)
     rows = []
-    for task in _charged(ctx):
-        if not start <= task.updated_at <= end:
+    for charge in ctx.backend.limits.ledger.rows(ctx.account.access_key):
+        if (charge.pack is not None) != package or not start <= charge.at_ms <= end:
             continue
-        pool = endpoints[task.endpoint].pool or "video"
-        pack = next((p for n, p in packs.items() if pool in n.lower()), next(iter(packs.values())))
-        row = _row(task, ctx, pool, pack, package=package)
-        facts = {**row, "package_name": pack["resource_pack_name"]}
+        pack = packs[charge.pack] if charge.pack is not None else None
+        row = _row(charge, ctx, pack)
+        facts = {**row, "package_name": pack["resource_pack_name"] if pack else ""}
         if all(str(facts.get(key, "")) in values for key, values in filters.items()):
             rows.append(row)
     limit = int(body.get("limit", 500))
@@ -126,45 +109,52 @@ def _details(ctx: CallContext, *, package: bool) -> dict[str, Any]:
     }
 
 
-def _row(
-    task: Task, ctx: CallContext, pool: str, pack: dict[str, Any], *, package: bool
-) -> dict[str, Any]:
-    body, amount = task.body, float(task.units)
-    mode = str(body.get("mode", "std"))
+def _media_duration(result: Any) -> str:
+    """The first result file's length (``"5.1"``), as the ledger shows it."""
+    for value in (result or {}).values():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            found = value[0].get("duration") or value[0].get("duration_mp3")
+            if found is not None:
+                return str(found)
+    return ""
+
+
+def _row(charge: Charge, ctx: CallContext, pack: dict[str, Any] | None) -> dict[str, Any]:
+    body = charge.body
+    given = body.get("input")
+    nested: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    endpoint = ctx.backend.registry.endpoints[charge.endpoint]
+    mode = str(body.get("mode") or nested.get("mode") or "")
+    sound = "original" if body.get("keep_original_sound") == "yes" else "off"
     row: dict[str, Any] = {}
-    if package:
-        row |= {
-            "package_id": pack["resource_pack_id"],
-            "product_type": PRODUCT_TYPE.get(pool, "video"),
-        }
+    if pack is not None:
+        row |= {"package_id": pack["resource_pack_id"], "product_type": charge.pool}
     row |= {
-        "task_id": task.task_id,
+        "task_id": charge.ref,
         "api_key_name": ctx.account.name or "default",
-        "product_function": task.endpoint,
-        "model_name": str(body.get("model_name") or ""),
-        "resolution": {"pro": "1080p", "4k": "4k"}.get(mode, "720p"),
-        "duration": str(body.get("duration", "")) if pool == "video" else "",
+        "product_function": ctx.backend.pricing.product(charge.endpoint, body) or endpoint.title,
+        "model_name": str(body.get("model_name") or nested.get("model_name") or ""),
+        "resolution": str(body.get("resolution") or RESOLUTION.get(mode, "")),
+        "duration": _media_duration(charge.result),
         "refer_video_input": bool(body.get("video_list")),
-        "video_sound": "native" if body.get("sound") == "on" else "off",
+        "video_sound": "native" if body.get("sound") == "on" else sound,
         "voice_control": bool(body.get("voice_list")),
-        "deduction_time": str(task.updated_at),
+        "deduction_time": str(charge.at_ms),
     }
-    if package:
-        row |= {
-            "unit_before_deduction": pack["total_quantity"],
-            "deduction_amount": amount,
-            "unit_after_deduction": pack["total_quantity"] - amount,
+    if pack is not None:
+        return row | {
+            "unit_before_deduction": float(charge.before),
+            "deduction_amount": float(charge.amount),
+            "unit_after_deduction": float(charge.after),
         }
-    else:
-        row |= {
-            "cash_type": "balance",
-            "balance_before_deduction": 100.0,
-            "deduction_amount": amount,
-            "balance_after_deduction": 100.0 - amount,
-            "list_price": amount,
-            "currency": "USD",
-        }
-    return row
+    return row | {
+        "cash_type": "balance",
+        "balance_before_deduction": float(charge.before),
+        "deduction_amount": float(charge.amount),
+        "balance_after_deduction": float(charge.after),
+        "list_price": float(charge.list_price),
+        "currency": "USD",
+    }
 
 
 @responder("billing_package")

@@ -11,7 +11,7 @@ from typing import Any
 from PIL import Image
 
 from mock_server.errors import KlingError
-from mock_server.paths import ROOT
+from mock_server.paths import FIXTURES_DIR
 from mock_server.responders import CallContext, responder
 
 OLD_ELEMENT = "old-element"
@@ -21,13 +21,15 @@ CATALOG_TIME_MS = 1_765_843_200_000
 
 
 @functools.cache
-def _catalog(rel_path: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = json.loads((ROOT / rel_path).read_text(encoding="utf-8"))
+def load_catalog(rel_path: str) -> list[dict[str, Any]]:
+    text = (FIXTURES_DIR / rel_path).read_text(encoding="utf-8")
+    items: list[dict[str, Any]] = json.loads(text)
     return items
 
 
 def absolute(value: Any, base_url: str) -> Any:
-    """Catalogue data holds /media/... paths; clients get absolute URLs on this host."""
+    """Catalogue data holds /media/... paths (issued at start-up by the backend); clients get
+    absolute URLs on this host."""
     if isinstance(value, str) and value.startswith("/media/"):
         return base_url.rstrip("/") + value
     if isinstance(value, dict):
@@ -61,14 +63,14 @@ def _wrap(index: int, result: dict[str, Any], *, task_info: bool) -> dict[str, A
 
 @responder("presets_voices_page")
 def presets_voices_page(ctx: CallContext) -> list[dict[str, Any]]:
-    voices = _catalog(str(ctx.operation.endpoint.catalog))
+    voices = load_catalog(str(ctx.operation.endpoint.catalog))
     wrapped = [_wrap(i, {"voices": [v]}, task_info=False) for i, v in enumerate(voices)]
     return absolute(_page(wrapped, ctx.body), ctx.base_url)  # type: ignore[no-any-return]
 
 
 @responder("advanced_presets_elements_page")
 def advanced_presets_elements_page(ctx: CallContext) -> list[dict[str, Any]]:
-    elements = _catalog(str(ctx.operation.endpoint.catalog))
+    elements = load_catalog(str(ctx.operation.endpoint.catalog))
     wrapped = [_wrap(i, {"elements": [e]}, task_info=True) for i, e in enumerate(elements)]
     return absolute(_page(wrapped, ctx.body), ctx.base_url)  # type: ignore[no-any-return]
 
@@ -80,7 +82,7 @@ def old_elements_page(ctx: CallContext) -> list[dict[str, Any]]:
         records = ctx.backend.store.records(OLD_ELEMENT, ctx.account.access_key)[::-1]
         items = [r for r in records if not r.get("deleted")]
     else:
-        items = _catalog(source)
+        items = load_catalog(source)
     return absolute(_page(items, ctx.body), ctx.base_url)  # type: ignore[no-any-return]
 
 
@@ -93,7 +95,7 @@ def _image_ref(value: str, name: str, ctx: CallContext) -> str:
             width, height = img.size
     except (OSError, ValueError):  # validated already; fall back to a square
         width = height = 1024
-    return f"{ctx.base_url}/media/images/{width}x{height}/{name}.png"
+    return ctx.urls.image_px(name, width, height)
 
 
 @responder("create_old_element")
@@ -162,12 +164,19 @@ def delete_element(ctx: CallContext) -> dict[str, Any]:
     element_id = str(ctx.body["element_id"])
     store, account = ctx.backend.store, ctx.account.access_key
     old = store.get_record(OLD_ELEMENT, account, element_id)
-    if old is not None and not old.get("deleted"):
+    if old is not None:
+        if old.get("deleted"):
+            raise ctx.backend.answers.error("element_already_deleted", id=element_id)
         store.put_record(OLD_ELEMENT, account, element_id, {**old, "deleted": True})
         return _deleted(ctx)
     for task in store.tasks(account):
-        for element in task.result.get("elements", []):
-            if str(element.get("element_id")) == element_id and element.get("status") != "deleted":
-                element["status"] = "deleted"
+        elements = task.result.get("elements", [])
+        for element in elements:
+            if str(element.get("element_id")) == element_id:
+                if element.get("status") == "deleted":
+                    raise ctx.backend.answers.error("element_already_deleted", id=element_id)
+                # tasks are values: a new result goes through the store, nothing is edited
+                marked = [{**e, "status": "deleted"} if e is element else e for e in elements]
+                store.update(task.replace(result={**task.result, "elements": marked}))
                 return _deleted(ctx)
     raise KlingError(1201, f"Element id not found: {element_id}")

@@ -11,9 +11,10 @@ SESSION = "session"  # record kind shared by identify-face and multi-elements se
 
 @responder("tts")
 def tts(ctx: CallContext) -> dict[str, Any]:
-    """A finished task in one call; the audio id stays usable as an ``audio_id``."""
+    """A finished task in one call; the audio id stays usable as an ``audio_id``. Audio ids
+    are 18-digit numbers, as seen live (live-behaviour.md A.2 #11, A.5 #27)."""
     ids = ctx.backend.ids
-    task_id, audio_id = ids.task_id(), ids.uuid()
+    task_id, audio_id = ids.task_id(), ids.numeric_id(18)
     text = str(ctx.body.get("text", ""))
     speed = min(max(float(ctx.body.get("voice_speed", 1.0)), 0.8), 2.0)
     # About 4 characters per second of speech at speed 1, never under one second.
@@ -30,7 +31,7 @@ def tts(ctx: CallContext) -> dict[str, Any]:
             "audios": [
                 {
                     "id": audio_id,
-                    "url": ctx.urls.audio(f"tts-{audio_id}", "mp3"),
+                    "url": ctx.urls.audio(f"tts-{audio_id}", "mp3", seconds=seconds),
                     "duration": f"{seconds:.1f}",
                 }
             ]

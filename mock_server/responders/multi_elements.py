@@ -19,6 +19,7 @@ from mock_server.responders.media_tools import SESSION
 SESSION_TTL_MS = 24 * 3600 * 1000
 MAX_FRAMES = 10
 WIDTH, HEIGHT, FPS, DURATION_MS = 1280, 720, 30.0, 5_000
+SECONDS = DURATION_MS / 1000  # the session's video, and so its previews
 
 
 @functools.cache
@@ -42,6 +43,11 @@ def _session(ctx: CallContext) -> tuple[str, dict[str, Any]]:
     return session_id, session
 
 
+def _save(ctx: CallContext, session_id: str, session: dict[str, Any]) -> None:
+    """The store hands out copies: a changed session goes back through it."""
+    ctx.backend.store.put_record(SESSION, ctx.account.access_key, session_id, session)
+
+
 def _head(ctx: CallContext, session_id: str) -> dict[str, Any]:
     return {"status": 0, "session_id": session_id, "final_unit_deduction": ctx.units()}
 
@@ -58,9 +64,18 @@ def _masks(frame_index: int, points: list[Any]) -> dict[str, Any]:
     return {"frame_index": frame_index, "rle_mask_list": masks}
 
 
+def _source_seconds(ctx: CallContext) -> float:
+    """A video the fake made has a known length (its issued record); a URL is not fetched."""
+    video_id = ctx.body.get("video_id")
+    made = ctx.backend.store.get_record("video", ctx.account.access_key, str(video_id))
+    seconds = (made or {}).get("seconds") if video_id else None
+    return float(seconds) if isinstance(seconds, int | float) else SECONDS
+
+
 @responder("multi_elements_init_selection")
 def init_selection(ctx: CallContext) -> dict[str, Any]:
     session_id = ctx.backend.ids.numeric_id()
+    seconds = _source_seconds(ctx)
     ctx.backend.store.put_record(
         SESSION,
         ctx.account.access_key,
@@ -69,16 +84,17 @@ def init_selection(ctx: CallContext) -> dict[str, Any]:
             "kind": "multi-elements",
             "created_at": ctx.now,
             "frames": {},
+            "seconds": seconds,  # multi-elements checks its duration against it (x-kling-ref)
         },
     )
     return {
         **_head(ctx, session_id),
         "fps": FPS,
-        "original_duration": DURATION_MS,
+        "original_duration": round(seconds * 1000),
         "width": WIDTH,
         "height": HEIGHT,
-        "total_frame": int(FPS * DURATION_MS / 1000),
-        "normalized_video": ctx.urls.video(f"normalized-{session_id}"),
+        "total_frame": int(FPS * seconds),
+        "normalized_video": ctx.urls.video(f"normalized-{session_id}", seconds=seconds),
     }
 
 
@@ -87,13 +103,14 @@ def add_selection(ctx: CallContext) -> dict[str, Any]:
     session_id, session = _session(ctx)
     frame = int(ctx.body["frame_index"])
     frames: dict[str, list[Any]] = session["frames"]
-    total = int(FPS * DURATION_MS / 1000)
+    total = int(FPS * float(session.get("seconds", SECONDS)))
     if frame >= total:
         raise KlingError(1201, f"frame_index: must be < {total} (frames in the video)")
     if str(frame) not in frames and len(frames) >= MAX_FRAMES:
         raise KlingError(1201, f"frame_index: at most {MAX_FRAMES} frames can be marked")
     points = frames.setdefault(str(frame), [])
     points.extend(p for p in ctx.body["points"] if p not in points)
+    _save(ctx, session_id, session)
     return {**_head(ctx, session_id), "res": _masks(frame, points)}
 
 
@@ -110,6 +127,7 @@ def delete_selection(ctx: CallContext) -> dict[str, Any]:
         session["frames"][str(frame)] = remaining
     else:
         session["frames"].pop(str(frame), None)
+    _save(ctx, session_id, session)
     return {**_head(ctx, session_id), "res": _masks(frame, remaining)}
 
 
@@ -117,6 +135,7 @@ def delete_selection(ctx: CallContext) -> dict[str, Any]:
 def clear_selection(ctx: CallContext) -> dict[str, Any]:
     session_id, session = _session(ctx)
     session["frames"] = {}
+    _save(ctx, session_id, session)
     return _head(ctx, session_id)
 
 
@@ -126,8 +145,8 @@ def preview_selection(ctx: CallContext) -> dict[str, Any]:
     return {
         **_head(ctx, session_id),
         "res": {
-            "video": ctx.urls.video(f"preview-{session_id}"),
+            "video": ctx.urls.video(f"preview-{session_id}", seconds=SECONDS),
             "video_cover": ctx.urls.image(f"preview-{session_id}-cover", "16:9"),
-            "tracking_output": ctx.urls.video(f"tracking-{session_id}"),
+            "tracking_output": ctx.urls.video(f"tracking-{session_id}", seconds=SECONDS),
         },
     }

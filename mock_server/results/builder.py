@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.naming import registrar
-from mock_server.results.media import MediaUrls
+from mock_server.results.urls import MediaUrls
 from mock_server.tasks.ids import IdFactory
 from mock_server.tasks.model import Task
 
@@ -27,6 +27,7 @@ class BuildContext:
 
 
 Builder = Callable[[BuildContext], dict[str, Any]]
+TRIAL_SECONDS = 3.0  # a voice's trial clip
 BUILDERS: dict[str, Builder] = {}
 
 
@@ -58,11 +59,13 @@ def _aspect(body: dict[str, Any], default: str = "16:9") -> str:
 
 
 def _video(ctx: BuildContext, index: int = 0) -> dict[str, Any]:
-    name = f"{ctx.task.task_id}-{index}"
-    item = {"id": ctx.ids.uuid(), "url": ctx.urls.video(name, _aspect(ctx.body))}
+    name, aspect = f"{ctx.task.task_id}-{index}", _aspect(ctx.body)
+    duration = video_duration(ctx.body)
+    seconds = float(duration)
+    item = {"id": ctx.ids.uuid(), "url": ctx.urls.video(name, aspect, seconds=seconds)}
     if ctx.watermark:
-        item["watermark_url"] = ctx.urls.video(f"{name}-wm", _aspect(ctx.body))
-    item["duration"] = video_duration(ctx.body)
+        item["watermark_url"] = ctx.urls.video(f"{name}-wm", aspect, seconds=seconds)
+    item["duration"] = duration
     return item
 
 
@@ -81,10 +84,11 @@ def _images(ctx: BuildContext, count: int, *, key: str = "images") -> dict[str, 
 def _audio(ctx: BuildContext, seconds: float) -> dict[str, Any]:
     name = f"{ctx.task.task_id}-audio"
     duration = f"{seconds:.1f}"
+    seconds = float(duration)  # the files are as long as the duration says
     return {
         "id": ctx.ids.uuid(),
-        "url_mp3": ctx.urls.audio(name, "mp3"),
-        "url_wav": ctx.urls.audio(name, "wav"),
+        "url_mp3": ctx.urls.audio(name, "mp3", seconds=seconds),
+        "url_wav": ctx.urls.audio(name, "wav", seconds=seconds),
         "duration_mp3": duration,
         "duration_wav": duration,
     }
@@ -151,7 +155,7 @@ def voices(ctx: BuildContext) -> dict[str, Any]:
             {
                 "voice_id": voice_id,
                 "voice_name": str(ctx.body.get("voice_name", "")),
-                "trial_url": ctx.urls.audio(f"voice-{voice_id}", "mp3"),
+                "trial_url": ctx.urls.audio(f"voice-{voice_id}", "mp3", seconds=TRIAL_SECONDS),
                 "owned_by": ctx.owner,
             }
         ]
@@ -177,7 +181,7 @@ def elements(ctx: BuildContext) -> dict[str, Any]:
         element["element_voice_info"] = {
             "voice_id": voice_id,
             "voice_name": voice_id,
-            "trial_url": ctx.urls.audio(f"voice-{voice_id}", "mp3"),
+            "trial_url": ctx.urls.audio(f"voice-{voice_id}", "mp3", seconds=TRIAL_SECONDS),
             "owned_by": ctx.owner,
         }
     return {"elements": [element]}

@@ -1,113 +1,110 @@
-"""Result media that really download, offline.
+"""``GET``/``HEAD /media/<key>``: the result files the fake issued, and nothing else.
 
-URLs describe what they serve (``/media/images/1344x768/<name>.png``), so the files are made
-on request without any state: images by Pillow at the size in the path, videos and audio from
-small real files in ``fixtures/media``.
+``MediaUrls`` (``results/urls.py``) records every file it issues in the task store; this
+endpoint looks the key up there and serves exactly that record, made by ``results/synth.py``.
+A key that was never issued (or was issued before a reset) is HTTP 404 with code 1203, like an
+unknown task. No auth, like Kling's CDN links.
+
+Making a file can take longer than a request may hold the event loop (an 8192-pixel image, a
+long clip), so it runs in a worker thread, at most ``RENDER_THREADS`` at once per app; a file
+already in the cache is sent at once.
+
+Ranges (RFC 9110 section 14): one range, ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n``, gets 206
+with ``Content-Range``; a range that starts past the end, or ``bytes=-0``, gets 416 with
+``Content-Range: bytes */<size>``. A ``Range`` header that does not parse, or asks for several
+ranges, is ignored and the whole file is sent with 200, which the RFC allows and every client
+handles. ``HEAD`` sends the headers of the full ``GET`` (ranges are for ``GET`` only). No ETag
+or Last-Modified: a reset may issue the same key again for a different file.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import io
-import math
 import re
+from typing import Any
 
-from PIL import Image, ImageDraw
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.errors import KlingError
-from mock_server.paths import FIXTURES_DIR
+from mock_server.results import synth
+from mock_server.results.urls import Media
 
-VIDEO_ASPECTS = {"16:9": "16x9", "9:16": "9x16", "1:1": "1x1"}
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_IMAGE_TYPES = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg")}
-_AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
-_RESOLUTION_SIDE = {"1k": 1024, "2k": 2048, "4k": 4096}
-MAX_SIDE = 8192
+RENDER_THREADS = 2
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
 
-def image_size(aspect_ratio: str, resolution: str = "1k") -> tuple[int, int]:
-    """Pixel size with about side*side pixels at the given aspect ratio, multiples of 16."""
-    side = _RESOLUTION_SIDE.get(resolution, 1024)
+def _not_issued(key: str) -> KlingError:
+    return KlingError(
+        1203,
+        f"Media does not exist: /media/{key} was not issued by this server "
+        "(or the server was reset since)",
+        http_status=404,
+    )
+
+
+def _limiter(request: Request) -> anyio.CapacityLimiter:
+    """One per app, made on first use inside the app's event loop."""
+    state: Any = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "media_limiter", None)
+    if limiter is None:
+        limiter = state.media_limiter = anyio.CapacityLimiter(RENDER_THREADS)
+    return limiter
+
+
+async def file_bytes(request: Request, media: Media) -> bytes:
+    data = synth.cached(media)
+    if data is None:
+        data = await anyio.to_thread.run_sync(synth.produce, media, limiter=_limiter(request))
+    return data
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(first, last)`` inclusive for one satisfiable range; ``None`` to send the whole file.
+
+    Raises ``ValueError`` when the range cannot be satisfied (answer 416).
+    """
+    match = _RANGE.fullmatch((header or "").strip())
+    if match is None:
+        return None  # absent, malformed, another unit or several ranges: ignored
+    first, last = match.group(1), match.group(2)
+    if not first:
+        if not last:
+            return None
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise ValueError("empty suffix range")
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None  # an invalid range-spec: the header is ignored
+    if start >= size:
+        raise ValueError("range starts past the end")
+    return start, min(int(last), size - 1) if last else size - 1
+
+
+async def serve(request: Request) -> Response:
+    key = str(request.path_params["key"])
+    media = request.app.state.backend.issued_media(key)
+    if media is None:
+        raise _not_issued(key)
+    data = await file_bytes(request, media)
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(len(data))}
+    kind = synth.content_type(media)
+    if request.method == "HEAD":
+        return Response(b"", headers=headers, media_type=kind)
     try:
-        w_part, h_part = (float(x) for x in aspect_ratio.split(":"))
-        ratio = w_part / h_part
+        chosen = byte_range(request.headers.get("range"), len(data))
     except ValueError:
-        ratio = 1.0
-    width = side * math.sqrt(ratio)
-    height = side / math.sqrt(ratio)
-    return max(16, round(width / 16) * 16), max(16, round(height / 16) * 16)
+        headers = {"Accept-Ranges": "bytes", "Content-Range": f"bytes */{len(data)}"}
+        return Response(b"", status_code=416, headers=headers)
+    if chosen is None:
+        return Response(data, headers=headers, media_type=kind)
+    first, last = chosen
+    headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+    headers["Content-Length"] = str(last - first + 1)
+    return Response(data[first : last + 1], status_code=206, headers=headers, media_type=kind)
 
 
-class MediaUrls:
-    """Absolute result URLs on the fake itself."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url.rstrip("/")
-
-    def image(self, name: str, aspect_ratio: str, resolution: str = "1k", ext: str = "png") -> str:
-        width, height = image_size(aspect_ratio, resolution)
-        return f"{self.base}/media/images/{width}x{height}/{name}.{ext}"
-
-    def video(self, name: str, aspect_ratio: str = "16:9") -> str:
-        return f"{self.base}/media/videos/{VIDEO_ASPECTS.get(aspect_ratio, '16x9')}/{name}.mp4"
-
-    def audio(self, name: str, ext: str = "mp3") -> str:
-        return f"{self.base}/media/audio/{name}.{ext}"
-
-
-@functools.lru_cache(maxsize=64)
-def render_image(width: int, height: int, name: str, ext: str) -> bytes:
-    digest = hashlib.sha256(name.encode()).digest()
-    img = Image.new("RGB", (width, height), (digest[0], digest[1], digest[2]))
-    draw = ImageDraw.Draw(img)
-    inset = min(width, height) // 8
-    draw.rectangle((inset, inset, width - inset, height - inset), outline=(255, 255, 255), width=4)
-    draw.text((inset + 8, inset + 8), f"kling-mock {name}", fill=(255, 255, 255))
-    buf = io.BytesIO()
-    img.save(buf, _IMAGE_TYPES[ext][0])
-    return buf.getvalue()
-
-
-def _fixture(name: str) -> bytes:
-    return (FIXTURES_DIR / "media" / name).read_bytes()
-
-
-def _not_found() -> KlingError:
-    return KlingError(1203, "Media not found", http_status=404)
-
-
-async def image(request: Request) -> Response:
-    params = request.path_params
-    width, height, name, ext = params["width"], params["height"], params["name"], params["ext"]
-    if (
-        ext not in _IMAGE_TYPES
-        or not _NAME.match(name)
-        or not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE)
-    ):
-        raise _not_found()
-    return Response(render_image(width, height, name, ext), media_type=_IMAGE_TYPES[ext][1])
-
-
-async def video(request: Request) -> Response:
-    aspect, name = request.path_params["aspect"], request.path_params["name"]
-    if aspect not in VIDEO_ASPECTS.values() or not _NAME.match(name):
-        raise _not_found()
-    return Response(_fixture(f"video-{aspect}.mp4"), media_type="video/mp4")
-
-
-async def audio(request: Request) -> Response:
-    name, ext = request.path_params["name"], request.path_params["ext"]
-    if ext not in _AUDIO_TYPES or not _NAME.match(name):
-        raise _not_found()
-    return Response(_fixture(f"audio.{ext}"), media_type=_AUDIO_TYPES[ext])
-
-
-ROUTES = [
-    Route("/media/images/{width:int}x{height:int}/{name}.{ext}", image, methods=["GET", "HEAD"]),
-    Route("/media/videos/{aspect}/{name}.mp4", video, methods=["GET", "HEAD"]),
-    Route("/media/audio/{name}.{ext}", audio, methods=["GET", "HEAD"]),
-]
+ROUTES = [Route("/media/{key:path}", serve, methods=["GET", "HEAD"])]

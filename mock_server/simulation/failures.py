@@ -14,10 +14,10 @@ class FailurePolicy:
         ]
         self._random_msg = str(rules.get("random_failure_msg", "Task failed"))
         self._rate = rate
-        self._seed = seed
-        self.reset()
+        self.reset(seed)
 
-    def reset(self) -> None:
+    def reset(self, seed: int) -> None:
+        self._seed = seed
         self._rng = random.Random(f"kling-mock:failures:{self._seed}")
 
     def decide(self, body: Any) -> str | None:

@@ -13,11 +13,15 @@ from typing import Any
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mock_server.paths import SCHEMAS_DIR
+from mock_server.paths import SCHEMAS_DIR, DataMissingError, check_data
 
 BASE_URI = "https://kling-mock.local/schemas/"
 # Data tables that live beside the schemas but are not schemas themselves.
 DATA_FILES = frozenset({"manifest.json", "errors.json", "failure_rules.json"})
+
+
+class SpecError(Exception):
+    """The schemas cannot be loaded: the server refuses to start, with this one line."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,18 @@ class Spec:
 
 
 def load_spec(root: Path = SCHEMAS_DIR) -> Spec:
+    """Every schema and data table under ``root``, or ``SpecError`` saying what is wrong."""
+    try:
+        if root == SCHEMAS_DIR:
+            check_data()
+        return _load(root)
+    except DataMissingError as exc:
+        raise SpecError(f"cannot start: {exc}") from None
+    except (OSError, ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
+        raise SpecError(f"cannot load the schemas from {root}: {exc}") from None
+
+
+def _load(root: Path) -> Spec:
     schemas: dict[str, dict[str, Any]] = {}
     resources: list[tuple[str, Resource[Any]]] = []
     for path in sorted(root.rglob("*.json")):

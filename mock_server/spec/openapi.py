@@ -41,13 +41,11 @@ def _local_ref(absolute: str) -> str:
     return f"#/components/schemas/{component_name(uri[len(BASE_URI) :])}{fragment}"
 
 
-def _envelope(data_schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "allOf": [
-            {"$ref": "#/components/schemas/common.envelope"},
-            {"type": "object", "required": ["data"], "properties": {"data": data_schema}},
-        ]
-    }
+def _envelope(data_schema: dict[str, Any], *, data_optional: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": "object", "properties": {"data": data_schema}}
+    if not data_optional:
+        data["required"] = ["data"]
+    return {"allOf": [{"$ref": "#/components/schemas/common.envelope"}, data]}
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -76,7 +74,8 @@ def _tag(path: str) -> str:
     return parts[1] if parts[0] == "v1" and len(parts) > 1 else parts[0]
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+def _operation(op: Operation, path: str) -> dict[str, Any]:
+    """``path``: the operation's own path or one of its aliases (same doc, own operationId)."""
     ep = op.endpoint
     summary = {
         "create": f"{ep.title}: create task",
@@ -91,12 +90,23 @@ def _operation(op: Operation) -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "Success (code 0, message SUCCEED)",
-                "content": {"application/json": {"schema": _envelope(op.data_schema)}},
+                "content": {
+                    "application/json": {
+                        "schema": _envelope(op.data_schema, data_optional=ep.live_omits_data)
+                    }
+                },
             },
             **{status: {"$ref": "#/components/responses/KlingError"} for status in ERROR_STATUSES},
         },
         "x-kling-doc-section": ep.doc,
     }
+    if path != op.path:
+        doc["operationId"] = f"{op.op_id}@{path}"
+        doc["x-kling-alias-of"] = op.path
+    if ep.live_omits_data:
+        doc["responses"]["200"]["description"] += (
+            "; the live service sends no data (kling-mock --errors live)"
+        )
     if op.body_schema is not None:
         doc["requestBody"] = {
             "required": True,
@@ -108,7 +118,8 @@ def _operation(op: Operation) -> dict[str, Any]:
 def build_openapi(registry: Registry, *, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in registry:
-        paths.setdefault(op.path, {})[op.method.lower()] = _rewrite(_operation(op), BASE_URI)
+        for path in op.paths:
+            paths.setdefault(path, {})[op.method.lower()] = _rewrite(_operation(op, path), BASE_URI)
     components = {
         component_name(rel): _rewrite(copy.deepcopy(schema), BASE_URI + rel)
         for rel, schema in registry.spec.schemas.items()

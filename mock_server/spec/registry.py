@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
 from mock_server.spec.loader import Spec
 
 EndpointKind = Literal["task", "sync", "catalog", "account"]
@@ -33,13 +36,15 @@ class Endpoint:
     responder: str | None
     family: str
     pool: str | None
-    slots: int | str
+    slots: int | str | list[dict[str, Any]]  # see simulation/quotas.slots_of
     page_size_max: int
     query_by_external_id: bool
     parent_video: bool
     catalog: str | None
     watermark: bool  # the request schema lists watermark_info
     units: dict[str, Any]  # price rule for final_unit_deduction
+    aliases: tuple[str, ...] = ()  # other spellings of ``path``, each a second route
+    live_omits_data: bool = False  # --errors live: the success envelope has no data
 
     @classmethod
     def from_manifest(cls, entry: dict[str, Any], spec: Spec) -> Endpoint:
@@ -68,7 +73,9 @@ class Endpoint:
             parent_video=bool(entry.get("parent_video", False)),
             catalog=entry.get("catalog"),
             watermark="watermark_info" in (request_schema.get("properties") or {}),
-            units=dict(entry.get("units", {"base": 1})),
+            units=dict(entry.get("units", {"rate": 0, "estimate": "no units rule: free"})),
+            aliases=tuple(a["path"] for a in entry.get("aliases", [])),
+            live_omits_data=bool(entry.get("live", {}).get("omit_data", False)),
         )
 
 
@@ -87,9 +94,36 @@ class Operation:
     def templated(self) -> bool:
         return "{" in self.path
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The same operation under the endpoint's other spellings (``/{id}`` kept)."""
+        suffix = self.path[len(self.endpoint.path) :]
+        return tuple(alias + suffix for alias in self.endpoint.aliases)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
+
+
+def check_manifest(spec: Spec) -> None:
+    """Refuse a bad manifest entry at start-up, naming it (``config/manifest.json``)."""
+    validator = Draft202012Validator(spec.schema("config/manifest.json"))
+    error = best_match(validator.iter_errors(spec.manifest))
+    if error is not None:
+        where = list(error.absolute_path)
+        entry: Any = spec.manifest
+        label = "manifest.json"
+        if len(where) >= 2 and where[0] == "endpoints":
+            entry = spec.manifest["endpoints"][where[1]]
+            label += f" entry {where[1]} ({entry.get('id', '?')})"
+            where = where[2:]
+        field = ".".join(str(p) for p in where)
+        raise ValueError(f"{label}: {field + ': ' if field else ''}{error.message}")
+
 
 class Registry:
     def __init__(self, spec: Spec) -> None:
+        check_manifest(spec)
         self.spec = spec
         self.endpoints: dict[str, Endpoint] = {}
         for entry in spec.manifest.get("endpoints", []):
@@ -100,9 +134,10 @@ class Registry:
         ops = [op for ep in self.endpoints.values() for op in self._expand(ep)]
         seen: set[tuple[str, str]] = set()
         for op in ops:
-            if (op.method, op.path) in seen:
-                raise ValueError(f"manifest: route {op.method} {op.path} is declared twice")
-            seen.add((op.method, op.path))
+            for path in op.paths:
+                if (op.method, path) in seen:
+                    raise ValueError(f"manifest: route {op.method} {path} is declared twice")
+                seen.add((op.method, path))
         self.operations: list[Operation] = sorted(ops, key=lambda op: (op.templated, op.path))
 
     def __iter__(self) -> Iterator[Operation]:

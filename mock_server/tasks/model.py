@@ -1,15 +1,31 @@
-"""The task record. Rendering it on the wire is ``results/render.py``'s job."""
+"""The task record: a value. Nothing changes a task in place; the lifecycle makes a new one
+with ``replace`` and puts it through the store, so whoever holds a task holds a snapshot.
+Rendering it on the wire is ``results/render.py``'s job."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["submitted", "processing", "succeed", "failed"]
+STATUSES: tuple[Status, ...] = ("submitted", "processing", "succeed", "failed")
 TERMINAL: frozenset[str] = frozenset({"succeed", "failed"})
 
 
-@dataclass
+@dataclass(frozen=True)
+class Step:
+    """One planned transition. It happens at ``at_ms`` (simulated time), or once the task
+    has been queried ``after_polls`` times in its current status, whichever comes first; a
+    step with neither is held until steered (control API)."""
+
+    status: Status
+    at_ms: int | None = None
+    after_polls: int | None = None
+    message: str | None = None  # task_status_msg when the step is "failed"
+
+
+@dataclass(frozen=True)
 class Task:
     task_id: str
     account: str
@@ -21,16 +37,20 @@ class Task:
     status: Status = "submitted"
     status_msg: str = ""
     updated_at: int = 0
-    # (due time in ms, status) still to happen, in order; the lifecycle consumes it.
-    plan: list[tuple[int, Status]] = field(default_factory=list)
-    failure_msg: str | None = None
+    plan: tuple[Step, ...] = ()  # transitions still to happen, in order
+    plan_version: int = 0  # bumped when the plan is replaced (stale timers are ignored)
+    polls: int = 0  # queries answered in the current status
     result: dict[str, Any] = field(default_factory=dict)
     units: str = "0"
     parent_video: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
-        self.updated_at = self.updated_at or self.created_at
+        if not self.updated_at:
+            object.__setattr__(self, "updated_at", self.created_at)
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    def replace(self, **changes: Any) -> Task:
+        return dataclasses.replace(self, **changes)

@@ -7,7 +7,8 @@ validates: a number sent to a string field becomes its text (5 -> "5"), a numeri
 to a number field becomes the number, "true"/"false" a boolean. A value that does not convert
 is left alone and the schema reports it. A ``null`` for a field that does not allow null
 means the field was not given (clients often send unset optionals as null). ``--strict`` turns
-all of this off.
+all of this off. Digit strings of any length convert (see numbers.py), so a too-long number is
+out of range like any other, not a type error.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mock_server.validation.numbers import HugeNumber, parse_float, parse_int
 from mock_server.validation.refs import resolve
 
-_INT = re.compile(r"^-?[0-9]{1,18}$")
-_NUM = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
+_INT = re.compile(r"-?[0-9]+")
+_NUM = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def declared_types(schema: dict[str, Any]) -> set[str]:
@@ -36,14 +38,13 @@ def convert_scalar(value: Any, types: set[str]) -> Any:
         if types & {"integer", "number"}:
             return value
         if "string" in types:
-            return str(value)
+            return value.text if isinstance(value, HugeNumber) else str(value)
         return value
     if isinstance(value, str) and "string" not in types:
-        if "integer" in types and _INT.match(value):
-            return int(value)
-        if "number" in types and _NUM.match(value):
-            number = float(value)
-            return int(number) if "." not in value else number
+        if types & {"integer", "number"} and _INT.fullmatch(value):
+            return parse_int(value)
+        if "number" in types and _NUM.fullmatch(value):
+            return parse_float(value)
         if "boolean" in types and value in ("true", "false"):
             return value == "true"
     return value

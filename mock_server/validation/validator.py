@@ -1,39 +1,63 @@
 """One validator class per mode, built by extending Draft 2020-12 with the x-kling keywords.
 
 Compiled once per endpoint at start-up; ``validate`` raises ``KlingError(1201 or the
-schema's x-kling-code)`` with one message that names the field.
+schema's x-kling-code)`` with one message that names the field. Validation is pure (it reads
+the instance and the schemas only), so it may run in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry
 
 from mock_server.errors import KlingError
+from mock_server.settings import Settings
 from mock_server.spec.registry import Registry as OperationRegistry
+from mock_server.validation.caps import (
+    huge_number_errors,
+    strict_unknown_errors,
+    string_cap,
+    too_long,
+    undeclared,
+    unknown_field_errors,
+)
+from mock_server.validation.catalogs import catalog_keys
 from mock_server.validation.coercion import coerce
-from mock_server.validation.images import ImageProblem, check_image
-from mock_server.validation.messages import choose, code_of, describe, field_path
+from mock_server.validation.images import ImageProblem, check_image, is_url
+from mock_server.validation.messages import choose, code_of, describe
+from mock_server.validation.numbers import HugeNumber
 from mock_server.validation.refs import resolve
 from mock_server.validation.rules import RULES
 
 Schema = dict[str, Any]
+Keyword = Callable[[Any, Any, Any, Schema], Iterator[ValidationError]]
+DEFAULT_MAX_STRING_CHARS: int = Settings.max_string_chars
+DEFAULT_MAX_UNKNOWN_FIELDS: int = Settings.max_unknown_fields
 
 
-def _image(
-    validator: Any, spec: Schema, instance: Any, schema: Schema
-) -> Iterator[ValidationError]:
-    if not isinstance(instance, str):
-        return
-    try:
-        check_image(instance, spec)
-    except ImageProblem as problem:
-        error = ValidationError(str(problem))
-        error.verbatim = problem.verbatim  # type: ignore[attr-defined]
-        yield error
+def _image(max_chars: int) -> Keyword:
+    """x-kling-image: Base64 is bounded by its decoded size, a URL by --max-string-chars."""
+
+    def image(
+        validator: Any, spec: Any, instance: Any, schema: Schema
+    ) -> Iterator[ValidationError]:
+        if not isinstance(instance, str):
+            return
+        if is_url(instance):
+            if len(instance) > max_chars:
+                yield too_long(max_chars)
+            return
+        try:
+            check_image(instance, spec)
+        except ImageProblem as problem:
+            error = ValidationError(str(problem))
+            error.verbatim = problem.verbatim  # type: ignore[attr-defined]
+            yield error
+
+    return image
 
 
 def _rule(validator: Any, rules: Any, instance: Any, schema: Schema) -> Iterator[ValidationError]:
@@ -51,93 +75,88 @@ def _strict_on(
     yield from validator.descend(instance, sub)
 
 
+def _catalog(validator: Any, spec: Any, instance: Any, schema: Schema) -> Iterator[ValidationError]:
+    """x-kling-catalog: the string is the ``key`` of an item of a fixtures catalogue."""
+    if isinstance(instance, str) and instance not in catalog_keys(spec["file"], spec["key"]):
+        yield ValidationError(f"{instance!r} is not in {spec['file']}")
+
+
 def _strict_off(
     validator: Any, sub: Any, instance: Any, schema: Schema
 ) -> Iterator[ValidationError]:
     return iter(())
 
 
-_COMMON = {"x-kling-image": _image, "x-kling-rule": _rule}
-LenientValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {**_COMMON, "x-kling-strict": _strict_off}
-)
-StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {**_COMMON, "x-kling-strict": _strict_on}
-)
-_BRANCHES = ("allOf", "anyOf", "oneOf")
+_BASE_TYPES = Draft202012Validator.TYPE_CHECKER
 
 
-def _declared(schema: Any, resolver: Any) -> dict[str, list[tuple[Any, Any]]]:
-    """Property name -> (subschema, resolver) from the schema and all its branches."""
-    found: dict[str, list[tuple[Any, Any]]] = {}
-    if not isinstance(schema, dict):
-        return found
-    if "$ref" in schema:
-        resolved = resolver.lookup(schema["$ref"])
-        for name, subs in _declared(resolved.contents, resolved.resolver).items():
-            found.setdefault(name, []).extend(subs)
-    for name, sub in (schema.get("properties") or {}).items():
-        found.setdefault(name, []).append((sub, resolver))
-    branches = [b for key in _BRANCHES for b in schema.get(key, [])]
-    branches += [schema[k] for k in ("if", "then", "else") if k in schema]
-    for branch in branches:
-        for name, subs in _declared(branch, resolver).items():
-            found.setdefault(name, []).extend(subs)
-    return found
+def _integer(checker: Any, instance: Any) -> bool:
+    """1e400 is an integer too, only beyond every bound (see numbers.HugeNumber)."""
+    return _BASE_TYPES.is_type(instance, "integer") or isinstance(instance, HugeNumber)
 
 
-def unknown_fields(
-    schema: Any, instance: Any, resolver: Any, path: tuple[str | int, ...] = ()
-) -> Iterator[ValidationError]:
-    """Strict mode: fields the schema does not declare anywhere, at any depth."""
-    if isinstance(instance, list):
-        items = _items(schema, resolver)
-        if items is not None:
-            for index, item in enumerate(instance):
-                yield from unknown_fields(items[0], item, items[1], (*path, index))
-        return
-    if not isinstance(instance, dict) or not isinstance(schema, dict):
-        return
-    declared = _declared(schema, resolver)
-    if declared and "additionalProperties" not in schema and "patternProperties" not in schema:
-        for name in instance:
-            if name not in declared:
-                error = ValidationError(
-                    f"{field_path((*path, name))}: unknown field (strict mode)", path=(*path, name)
-                )
-                error.verbatim = True  # type: ignore[attr-defined]
-                yield error
-    for name, subs in declared.items():
-        if name in instance:
-            for sub, sub_resolver in subs:
-                yield from unknown_fields(sub, instance[name], sub_resolver, (*path, name))
+_TYPES = _BASE_TYPES.redefine("integer", _integer)
 
 
-def _items(schema: Any, resolver: Any) -> tuple[Any, Any] | None:
-    schema, resolver = resolve(schema, resolver)
-    if not isinstance(schema, dict) or not isinstance(schema.get("items"), dict):
-        return None
-    return schema["items"], resolver
+def validator_class(*, strict: bool, max_chars: int, live: bool = False) -> Any:
+    """Draft 2020-12 plus the x-kling keywords and the generic string cap (caps.py)."""
+    keywords = {
+        "type": string_cap(max_chars),
+        "x-kling-image": _image(max_chars),
+        "x-kling-rule": _rule,
+        "x-kling-strict": _strict_on if strict else _strict_off,
+        "x-kling-live": _strict_on if live else _strict_off,  # same switch, --errors live
+        "x-kling-catalog": _catalog,
+    }
+    return validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, keywords, type_checker=_TYPES
+    )
 
 
-def compile_validators(registry: OperationRegistry, *, strict: bool) -> dict[str, RequestValidator]:
+def compile_validators(
+    registry: OperationRegistry,
+    *,
+    strict: bool,
+    live: bool = False,
+    max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+    max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS,
+) -> dict[str, RequestValidator]:
     """One validator per operation that takes input, keyed by op_id (built once, at start-up)."""
+    cls = validator_class(strict=strict, max_chars=max_string_chars, live=live)
     out = {}
     for op in registry:
         schema = registry.input_schema(op)
         if schema is not None:
-            out[op.op_id] = RequestValidator(schema, registry.spec.registry, strict=strict)
+            out[op.op_id] = RequestValidator(
+                schema,
+                registry.spec.registry,
+                strict=strict,
+                max_string_chars=max_string_chars,
+                max_unknown_fields=max_unknown_fields,
+                cls=cls,
+            )
     return out
 
 
 class RequestValidator:
     """Validates one endpoint's request bodies (or query objects)."""
 
-    def __init__(self, schema: Schema, registry: Registry, *, strict: bool = False) -> None:
-        cls = StrictValidator if strict else LenientValidator
+    def __init__(
+        self,
+        schema: Schema,
+        registry: Registry,
+        *,
+        strict: bool = False,
+        max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+        max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS,
+        cls: Any = None,
+    ) -> None:
+        cls = cls or validator_class(strict=strict, max_chars=max_string_chars)
         self._validator = cls(schema, registry=registry)
         self._schema = schema
         self._strict = strict
+        self._max_chars = max_string_chars
+        self._max_unknown = max_unknown_fields
         self._resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
         self.defaults = _top_level_defaults(schema, self._resolver)
 
@@ -148,19 +167,30 @@ class RequestValidator:
         return coerce(instance, self._schema, self._resolver)
 
     def errors(self, instance: Any) -> list[ValidationError]:
-        instance = self.prepare(instance)
-        errors = list(self._validator.iter_errors(instance))
+        return self._errors(self.prepare(instance))
+
+    def _errors(self, prepared: Any) -> list[ValidationError]:
+        """The schema's errors; only if there are none, the generic limits' (caps.py)."""
+        errors = list(self._validator.iter_errors(prepared))
+        unknown = undeclared(self._schema, prepared, self._resolver)
         if self._strict:
-            errors += list(unknown_fields(self._schema, instance, self._resolver))
-        return errors
+            errors += strict_unknown_errors(unknown)
+        if errors:
+            return errors
+        if not self._strict:
+            errors += unknown_field_errors(
+                prepared, unknown, max_chars=self._max_chars, max_fields=self._max_unknown
+            )
+        return errors or list(huge_number_errors(prepared))
 
     def validate(self, instance: Any) -> Any:
         """The prepared instance, or KlingError with the one message that names the field."""
-        errors = self.errors(instance)
+        prepared = self.prepare(instance)
+        errors = self._errors(prepared)
         if errors:
             error = choose(errors)
             raise KlingError(code_of(error), describe(error))
-        return self.prepare(instance)
+        return prepared
 
     def with_defaults(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body as the service sees it: documented defaults filled in at the top level."""

@@ -1,5 +1,5 @@
 """App factories for ``--kling-app``: the real fake with one seeded fault each, so the harness
-can be shown to catch it; and a fake that sends callbacks (kling-mock does not yet)."""
+can be shown to catch it."""
 
 from __future__ import annotations
 
@@ -58,9 +58,20 @@ def says_succeeded(settings: Settings, clock: Clock) -> Any:
     return wrapped
 
 
-def _with_callbacks(settings: Settings, clock: Clock, *, reverse: bool) -> Starlette:
-    """POSTs the bare task object to callback_url on every change (reverse: in bad order)."""
+def _silenced(settings: Settings, clock: Clock) -> Starlette:
+    """The real fake with its own callback sender switched off."""
     app = create_app(settings, clock=clock)
+    app.state.backend.callbacks.submit = lambda *args, **kwargs: False
+    return app
+
+
+def sends_no_callbacks(settings: Settings, clock: Clock) -> Starlette:
+    return _silenced(settings, clock)
+
+
+def sends_callbacks_out_of_order(settings: Settings, clock: Clock) -> Starlette:
+    """POSTs the bare task object to callback_url on every change, last status first."""
+    app = _silenced(settings, clock)
     backend = app.state.backend
     pending: dict[str, list[dict[str, Any]]] = {}
 
@@ -70,22 +81,12 @@ def _with_callbacks(settings: Settings, clock: Clock, *, reverse: bool) -> Starl
         if not isinstance(url, str) or not url.startswith("http://127.0.0.1"):
             return
         ep = backend.registry.endpoints[task.endpoint]
-        payload = task_data(task, watermark_supported=ep.watermark)
-        if not reverse:
-            httpx.post(url, json=payload)
-            return
-        pending.setdefault(task.task_id, []).append(payload)
+        pending.setdefault(task.task_id, []).append(
+            task_data(task, watermark_supported=ep.watermark)
+        )
         if change.new in ("succeed", "failed"):
             for item in reversed(pending.pop(task.task_id)):
                 httpx.post(url, json=item)
 
     backend.lifecycle.subscribe(deliver)
     return app
-
-
-def sends_callbacks(settings: Settings, clock: Clock) -> Starlette:
-    return _with_callbacks(settings, clock, reverse=False)
-
-
-def sends_callbacks_out_of_order(settings: Settings, clock: Clock) -> Starlette:
-    return _with_callbacks(settings, clock, reverse=True)

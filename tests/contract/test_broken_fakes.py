@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mock_server.paths import ROOT
+from tests.paths import REPO_ROOT as ROOT
 
 
 def contract(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,7 +48,7 @@ def contract(*args: str) -> subprocess.CompletedProcess[str]:
             "[callbacks_in_order] out of order",
         ),
         (
-            "create_app",
+            "sends_no_callbacks",
             "task_flow and image-generations",
             ["--kling-expect-callbacks"],
             "[callbacks_in_order] no callback arrived",
@@ -74,7 +74,7 @@ def test_seeded_fault_fails_its_check(
     [
         ("mock_server.app:create_app", "(mutations or task_flow) and text2video", []),
         (
-            "tests.contract.broken_fakes:sends_callbacks",
+            "mock_server.app:create_app",
             "task_flow and image-generations",
             ["--kling-expect-callbacks"],
         ),

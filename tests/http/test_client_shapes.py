@@ -65,7 +65,7 @@ UNSET_VIDEO = {
         (
             "/v1/images/generations",
             {
-                "model_name": "kling-v1",
+                "model_name": "kling-v2-1",  # kling-v1 is discontinued live (--errors live)
                 "prompt": "a lighthouse",
                 "negative_prompt": None,
                 "image": None,

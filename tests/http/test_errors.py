@@ -31,7 +31,6 @@ def envelope(response: httpx.Response, status: int, code: int) -> str:
         (b"[1, 2]", "JSON object"),
         (b'"text"', "JSON object"),
         (b'{"prompt": NaN}', "not valid JSON"),
-        (b'{"cfg_scale": 1e999}', "not valid JSON"),
         (b"\xff\xfe", "not valid JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
     ],

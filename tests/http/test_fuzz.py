@@ -6,6 +6,7 @@ A short profile runs in `make test`; raise KLING_FUZZ_EXAMPLES for a longer run.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from typing import Any
 
@@ -64,6 +65,25 @@ def test_any_json_body_gets_an_envelope(route: tuple[str, str], body: Any) -> No
         assert_envelope(send(method, path, params=safe, headers=AUTH))
     else:
         assert_envelope(send(method, path, json=body, headers=AUTH))
+
+
+hostile_text = st.text(st.characters() | st.characters(categories=["Cs"]), max_size=20)
+hostile_values = st.recursive(
+    st.none() | st.integers() | st.floats() | hostile_text | st.sampled_from(["1e400", "9" * 5000]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(route=st.sampled_from([r for r in ROUTES if r[0] == "POST"]), body=hostile_values)
+def test_text_that_is_not_unicode_and_huge_numbers_get_an_envelope(
+    route: tuple[str, str], body: Any
+) -> None:
+    """JSON as a client may escape it: lone surrogates, NaN, 1e400, 5000-digit numbers."""
+    text = json.dumps({"prompt": "p", "x": body})
+    text = text.replace('"1e400"', "1e400").replace(f'"{"9" * 5000}"', "9" * 5000)
+    assert_envelope(send(*route, content=text.encode(), headers=AUTH))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

@@ -43,15 +43,16 @@ async def test_query_by_task_id_and_by_external_id(client: httpx.AsyncClient) ->
     assert by_id["task_status_msg"] == "" and by_id["task_result"] == {}
 
 
-async def test_unknown_task_returns_1203(client: httpx.AsyncClient) -> None:
+async def test_unknown_task_returns_1201_as_live(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{T2V}/123456789012345678")
-    assert response.status_code == 404 and response.json()["code"] == 1203
+    assert response.status_code == 400 and response.json()["code"] == 1201
+    # the documented 404/1203: tests/http/test_live_answers.py
 
 
 async def test_task_of_another_endpoint_is_not_found(client: httpx.AsyncClient) -> None:
     created = ok(await client.post(T2V, json={"prompt": "x"}))
     response = await client.get(f"/v1/videos/image2video/{created['task_id']}")
-    assert response.json()["code"] == 1203
+    assert response.json()["message"] == f"Task not found by id/external id: {created['task_id']}"
 
 
 async def test_external_id_lookup_is_off_where_docs_give_only_task_id(
@@ -67,7 +68,8 @@ async def test_external_id_lookup_is_off_where_docs_give_only_task_id(
     assert ok(await client.get(f"{path}/{created['task_id']}"))["task_info"] == {
         "external_task_id": "shot-1"
     }
-    assert (await client.get(f"{path}/shot-1")).json()["code"] == 1203
+    not_found = (await client.get(f"{path}/shot-1")).json()
+    assert not_found["message"] == "Task not found by id/external id: shot-1"
 
 
 async def test_duplicate_external_id_returns_1201(client: httpx.AsyncClient) -> None:
@@ -77,7 +79,7 @@ async def test_duplicate_external_id_returns_1201(client: httpx.AsyncClient) -> 
     )
     body = response.json()
     assert response.status_code == 400 and body["code"] == 1201
-    assert "external_task_id" in body["message"]
+    assert body["message"] == "External_task_id dup already exists"
 
 
 async def test_list_is_newest_first_and_paged(

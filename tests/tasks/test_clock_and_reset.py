@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mock_server import ManualClock, SystemClock
+from mock_server import ManualClock, Settings, SystemClock, create_app, mint_token
 from mock_server.backend import Backend
-from tests.conftest import ok
+from tests.conftest import BASE_URL, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -26,23 +26,36 @@ def test_manual_clock_refuses_to_go_back() -> None:
 def test_system_clock_never_goes_back_when_the_wall_clock_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    wall = iter([5_000, 4_000, 6_000, 3_000])  # an NTP step backwards, twice (ms)
+    wall = iter([5_000, 5_000, 4_000, 6_000, 3_000])  # start, then NTP steps back twice (ms)
     monkeypatch.setattr("mock_server.tasks.clock.time.time_ns", lambda: next(wall) * 1_000_000)
     clock = SystemClock()
     assert [clock.now_ms() for _ in range(4)] == [5_000, 5_000, 6_000, 6_000]
 
 
-async def test_reset_forgets_tasks_and_replays_the_same_ids(
-    client: httpx.AsyncClient, backend: Backend
-) -> None:
-    first = ok(
-        await client.post("/v1/videos/text2video", json={"prompt": "x", "external_task_id": "e"})
-    )
-    backend.reset()
-    again = ok(
-        await client.post("/v1/videos/text2video", json={"prompt": "x", "external_task_id": "e"})
-    )
-    assert again["task_id"] == first["task_id"]  # same seed, same sequence
-    assert [t["task_id"] for t in ok(await client.get("/v1/videos/text2video"))] == [
-        again["task_id"]
-    ]
+async def _create_reset_create(settings: Settings) -> tuple[str, str, list[str]]:
+    clock = ManualClock()
+    app = create_app(settings, clock=clock)
+    backend: Backend = app.state.backend
+    token = mint_token("mock-access-key", "mock-secret-key", clock.now_ms() / 1000)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as c:
+        body = {"prompt": "x", "external_task_id": "e"}
+        first = ok(await c.post("/v1/videos/text2video", json=body))
+        backend.reset()
+        again = ok(await c.post("/v1/videos/text2video", json=body))
+        listed = [t["task_id"] for t in ok(await c.get("/v1/videos/text2video"))]
+    return first["task_id"], again["task_id"], listed
+
+
+async def test_reset_forgets_tasks_and_replays_the_same_ids_with_a_seed() -> None:
+    first, again, listed = await _create_reset_create(Settings(seed=7))
+    assert again == first  # same seed, same sequence
+    assert listed == [again]
+
+
+async def test_without_a_seed_ids_never_repeat_across_resets_and_restarts() -> None:
+    first, again, listed = await _create_reset_create(Settings())
+    assert again != first and listed == [again]
+    other_first, _, _ = await _create_reset_create(Settings())  # a restart
+    assert other_first not in (first, again)

@@ -14,11 +14,19 @@ from mock_server import ManualClock, Settings, create_app
 from mock_server.backend import Backend
 from mock_server.examples import first_valid
 from mock_server.spec.registry import Endpoint
-from mock_server.tasks.clock import DEFAULT_MANUAL_START_MS
-from mock_server.tasks.lifecycle import FAMILY_TIMINGS, TRANSITIONS, Lifecycle
-from mock_server.tasks.model import Task
+from mock_server.tasks.lifecycle import FAMILY_TIMINGS, TRANSITIONS, Lifecycle, StatusChange
+from mock_server.tasks.model import Step, Task
 from mock_server.tasks.store import InMemoryTaskStore
-from tests.conftest import ok
+from mock_server.tasks.timings import Timing, Timings
+from tests.conftest import FIXED_START_MS, ok
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """These tests are about the lifecycle: the fixtures' made-up ids (video_id, session_id,
+    ...) are not looked up (references: tests/validation/test_references.py)."""
+    return Settings(check_references=False)
+
 
 pytestmark = pytest.mark.anyio
 FAIL_MSG = "Failure to pass the risk control system"
@@ -84,9 +92,12 @@ async def test_marker_makes_task_fail_with_documented_message(
     assert final["final_unit_deduction"] == "0"
 
 
-def _task(created_at: int = DEFAULT_MANUAL_START_MS) -> Task:
+_TASK_IDS = itertools.count(100_000_000_000_000_000)
+
+
+def _task(created_at: int = FIXED_START_MS) -> Task:
     return Task(
-        task_id="1" * 18,
+        task_id=str(next(_TASK_IDS)),
         account="a",
         endpoint="text2video",
         created_at=created_at,
@@ -95,37 +106,114 @@ def _task(created_at: int = DEFAULT_MANUAL_START_MS) -> Task:
     )
 
 
-def test_family_timings_and_speed_factor() -> None:
-    clock, store = ManualClock(), InMemoryTaskStore()
-    lifecycle = Lifecycle(clock, store, finish=lambda t: {"ok": True}, speed=2.0)
-    task = _task()
+def _started(
+    lifecycle: Lifecycle, store: InMemoryTaskStore, family: str, failure_msg: str | None = None
+) -> Task:
+    task = lifecycle.plan(_task(), family, failure_msg)
     store.add(task)
-    lifecycle.start(task, "video")
+    lifecycle.track(task)
+    return task
+
+
+def test_family_timings_and_speed_factor() -> None:
+    clock, store = ManualClock(FIXED_START_MS), InMemoryTaskStore()
+    lifecycle = Lifecycle(clock, store, finish=lambda t: {"ok": True}, speed=2.0)
+    task = _started(lifecycle, store, "video")
     timing = FAMILY_TIMINGS["video"]
     clock.advance(timing.queued_s / 2 - 0.001)
-    assert lifecycle.tick() == [] and task.status == "submitted"
+    assert lifecycle.tick() == [] and store.by_id(task.task_id).status == "submitted"  # type: ignore[union-attr]
     clock.advance(0.001)
     assert [c.new for c in lifecycle.tick()] == ["processing"]
     clock.advance(timing.running_s / 2)
     changes = lifecycle.tick()
     assert [(c.old, c.new) for c in changes] == [("processing", "succeed")]
-    assert task.result == {"ok": True}
-    assert task.updated_at == task.created_at + round((timing.queued_s + timing.running_s) * 500)
+    done = store.by_id(task.task_id)
+    assert done is not None and done.result == {"ok": True}
+    assert done.updated_at == task.created_at + round((timing.queued_s + timing.running_s) * 500)
+    assert task.status == "submitted"  # the value handed out earlier never changed
 
 
-def test_listeners_hear_every_change_in_order() -> None:
-    clock, store = ManualClock(), InMemoryTaskStore()
+def test_listeners_hear_every_change_in_order_as_snapshots() -> None:
+    clock, store = ManualClock(FIXED_START_MS), InMemoryTaskStore()
     lifecycle = Lifecycle(clock, store, finish=lambda t: {})
-    heard: list[tuple[str | None, str]] = []
-    lifecycle.subscribe(lambda change: heard.append((change.old, change.new)))
-    task = _task()
-    store.add(task)
-    lifecycle.start(task, "image", failure_msg="boom")
+    heard: list[StatusChange] = []
+    lifecycle.subscribe(heard.append)
+    task = _started(lifecycle, store, "image", failure_msg="boom")
     clock.advance(3600)
     lifecycle.tick()
-    assert heard == [(None, "submitted"), ("submitted", "processing"), ("processing", "failed")]
-    assert task.status_msg == "boom"
-    assert all(pair in TRANSITIONS for pair in heard[1:])
+    assert [(c.old, c.new) for c in heard] == [
+        (None, "submitted"),
+        ("submitted", "processing"),
+        ("processing", "failed"),
+    ]
+    assert [c.task.status for c in heard] == ["submitted", "processing", "failed"]
+    assert heard[-1].task.status_msg == "boom"
+    assert all((c.old, c.new) in TRANSITIONS for c in heard[1:])
+    assert store.by_id(task.task_id) == heard[-1].task
+
+
+def test_steer_finishes_fails_and_holds_a_task() -> None:
+    clock, store = ManualClock(FIXED_START_MS), InMemoryTaskStore()
+    lifecycle = Lifecycle(clock, store, finish=lambda t: {"done": True})
+    now = clock.now_ms()
+    held = _started(lifecycle, store, "video")
+    lifecycle.steer(held.task_id, [Step("processing", now), Step("succeed")])  # hold processing
+    clock.advance(3600)
+    lifecycle.tick()
+    assert store.by_id(held.task_id).status == "processing"  # type: ignore[union-attr]
+    done = lifecycle.steer(held.task_id, [Step("succeed", 0)])
+    assert done.status == "succeed" and done.result == {"done": True}
+    failed = _started(lifecycle, store, "video")
+    out = lifecycle.steer(
+        failed.task_id, [Step("processing", 0), Step("failed", 0, message="risk control")]
+    )
+    assert (out.status, out.status_msg) == ("failed", "risk control")
+    with pytest.raises(ValueError, match="already ended"):
+        lifecycle.steer(failed.task_id, [Step("succeed", 0)])
+    other = _started(lifecycle, store, "video")
+    with pytest.raises(ValueError, match="cannot go from submitted to succeed"):
+        lifecycle.steer(other.task_id, [Step("succeed", 0)])
+
+
+def test_poll_driven_timeline() -> None:
+    """'processing after 2 polls, then failed': the 2nd poll still sees submitted."""
+    clock, store = ManualClock(FIXED_START_MS), InMemoryTaskStore()
+    lifecycle = Lifecycle(clock, store, finish=lambda t: {})
+    task = _started(lifecycle, store, "video")
+    lifecycle.steer(
+        task.task_id,
+        [Step("processing", after_polls=2), Step("failed", after_polls=1, message="late")],
+    )
+    seen = []
+    for _ in range(4):
+        lifecycle.tick()
+        current = store.by_id(task.task_id)
+        assert current is not None
+        seen.append(lifecycle.polled(current).status)
+    assert seen == ["submitted", "submitted", "processing", "failed"]
+
+
+def test_timings_override_and_unset() -> None:
+    timings = Timings()
+    default = timings.get("video")
+    timings.set("video", Timing(0, 1))
+    assert timings.get("video") == Timing(0, 1)
+    assert timings.describe()["video"]["source"] == "override"
+    timings.unset("video")
+    assert timings.get("video") == default
+    with pytest.raises(KeyError):
+        timings.set("nope", Timing(1, 1))
+    with pytest.raises(ValueError):
+        Timing(-1, 1)
+
+
+def test_next_due_skips_replaced_plans() -> None:
+    clock, store = ManualClock(FIXED_START_MS), InMemoryTaskStore()
+    lifecycle = Lifecycle(clock, store, finish=lambda t: {})
+    task = _started(lifecycle, store, "video")
+    assert lifecycle.next_due_ms() == task.plan[0].at_ms
+    lifecycle.steer(task.task_id, [Step("processing"), Step("succeed")])  # held: no time
+    assert lifecycle.next_due_ms() is None
 
 
 def test_lifecycle_rejects_a_non_positive_speed() -> None:
@@ -138,7 +226,7 @@ async def test_fail_rate_is_seeded_and_reproducible(
 ) -> None:
     async def outcomes() -> list[str]:
         local = ManualClock()
-        app = create_app(Settings(fail_rate=0.5, seed=7), clock=local)
+        app = create_app(Settings(fail_rate=0.5, seed=7, concurrency="off"), clock=local)
         async with make_client(app, auth) as c:
             ids = [
                 ok(await c.post("/v1/images/generations", json={"prompt": f"p{i}"}))["task_id"]

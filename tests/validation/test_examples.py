@@ -1,5 +1,7 @@
 """Every recorded example, through the HTTP app: valid bodies are accepted, each invalid body
-is rejected with its code and a message naming its field, strict-only cases differ by mode."""
+is rejected with its code and a message naming its field (or with its exact ``message``),
+strict-only cases differ by mode. A case with ``"errors": "documented"`` runs on an app with
+``--errors documented`` (it shows a documented rule the live service no longer reaches)."""
 
 from __future__ import annotations
 
@@ -39,27 +41,57 @@ def assert_rejected(response: httpx.Response, case: Case) -> None:
     assert response.status_code == error_table()[case.code]["http_status"]
     assert "data" not in body
     message = body["message"]
+    if "message" in case.extra:
+        assert message == case.extra["message"], case.id
+        return
     assert message == BASE64_MESSAGE or case.field in message, (
         f"{case.id}: message {message!r} does not name {case.field!r}"
     )
 
 
+def case_client(
+    case: Case,
+    client: httpx.AsyncClient,
+    clock: Any,
+    auth: dict[str, str],
+    make_client: Callable[..., httpx.AsyncClient],
+) -> httpx.AsyncClient:
+    """The shared client, or one on an app with the case's --errors mode."""
+    if "errors" not in case.extra:
+        return client
+    return make_client(create_app(Settings(errors=case.extra["errors"]), clock=clock), auth)
+
+
 @pytest.mark.parametrize("case", all_cases("valid"), ids=lambda c: c.id)
 async def test_valid_example_is_accepted(
-    client: httpx.AsyncClient, backend, prepare_state: Callable[..., Any], case: Case
+    client: httpx.AsyncClient,
+    backend,
+    clock,
+    auth: dict[str, str],
+    make_client: Callable[..., httpx.AsyncClient],
+    prepare_state: Callable[..., Any],
+    case: Case,
 ) -> None:
     case = await prepare(prepare_state, case)
-    response = await send(client, backend.registry, case)
+    chosen = case_client(case, client, clock, auth, make_client)
+    response = await send(chosen, backend.registry, case)
     assert response.status_code == 200, f"{case.id}: {response.text}"
     assert response.json()["code"] == 0
 
 
 @pytest.mark.parametrize("case", all_cases("invalid"), ids=lambda c: c.id)
 async def test_invalid_example_is_rejected_with_its_code(
-    client: httpx.AsyncClient, backend, prepare_state: Callable[..., Any], case: Case
+    client: httpx.AsyncClient,
+    backend,
+    clock,
+    auth: dict[str, str],
+    make_client: Callable[..., httpx.AsyncClient],
+    prepare_state: Callable[..., Any],
+    case: Case,
 ) -> None:
     case = await prepare(prepare_state, case, judged_field=case.field)
-    assert_rejected(await send(client, backend.registry, case), case)
+    chosen = case_client(case, client, clock, auth, make_client)
+    assert_rejected(await send(chosen, backend.registry, case), case)
 
 
 @pytest.mark.parametrize("case", all_cases("strict_invalid"), ids=lambda c: c.id)
@@ -72,10 +104,13 @@ async def test_strict_case_passes_lenient_and_fails_strict(
     make_client: Callable[..., httpx.AsyncClient],
     case: Case,
 ) -> None:
-    case = await prepare(prepare_state, case)
-    lenient = await send(client, backend.registry, case)
+    prepared = await prepare(prepare_state, case)
+    chosen = case_client(case, client, clock, auth, make_client)
+    lenient = await send(chosen, backend.registry, prepared)
     assert lenient.json()["code"] == 0, f"{case.id} (lenient): {lenient.text}"
-    strict_app = create_app(Settings(strict=True), clock=clock)
+    errors = case.extra.get("errors", "live")
+    strict_app = create_app(Settings(strict=True, errors=errors), clock=clock)
     async with make_client(strict_app, auth) as strict_client:
-        # Validation comes before state: the strict app refuses the body before any lookup.
+        # Validation comes before state: the strict app refuses the body as recorded (its ids
+        # made up, their types as sent) before any lookup.
         assert_rejected(await send(strict_client, backend.registry, case), case)
