@@ -10,7 +10,8 @@ PORT   ?=
 ARGS   ?=
 SERVE_FLAGS := $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
-.PHONY: help install serve test test-all lint typecheck unit contract contract-url wheel clean
+.PHONY: help install serve test test-all lint typecheck unit contract contract-url wheel clean \
+        bench bench-quick
 
 help:  ## List the targets (this text)
 	@echo "kling-mock: an offline fake of the Kling AI API. Targets:"
@@ -37,7 +38,7 @@ serve: $(VENV)/.installed-runtime  ## Run the fake on 127.0.0.1:8000 (HOST=, POR
 	@exec $(BIN)/kling-mock serve $(SERVE_FLAGS) $(ARGS)
 
 lint: $(VENV)/.installed-test  ## ruff over the code and the tests
-	$(BIN)/ruff check mock_server contract_tests tests
+	$(BIN)/ruff check mock_server contract_tests tests bench
 
 typecheck: $(VENV)/.installed-test  ## mypy --strict over mock_server and contract_tests
 	$(BIN)/mypy
@@ -60,6 +61,13 @@ test: lint typecheck unit contract contract-url  ## Everything CI runs: lint, ty
 
 test-all: test  ## `make test` plus the long fuzz run (KLING_FUZZ_EXAMPLES=5000)
 	KLING_FUZZ_EXAMPLES=5000 $(BIN)/python -m pytest tests/http/test_fuzz.py
+
+# Never part of `make test`: timings depend on the machine and on whatever else runs on it.
+bench: $(VENV)/.installed-runtime  ## Throughput vs a bare Starlette app, with targets (needs wrk)
+	@$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-runtime  ## `make bench` in about 20 s (fewer, shorter rounds)
+	@$(BIN)/python bench/run.py --quick
 
 clean:  ## Remove the virtualenv, build output and caches
 	rm -rf $(VENV) build dist reports .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,14 +1,25 @@
-"""What a correct Kling should answer to a body: the same schemas and the same validator as
-the fake, so a generated body is judged by the contract, not by how it was generated."""
+"""What a correct Kling should answer to a body.
+
+Two kinds of expectation (``Expectation.source``):
+- *independent*: written down without running any validator, from the recorded examples
+  (``"example"``) or from the one schema keyword a mutation breaks (``"schema"``); see
+  ``contract_tests.mutations``. These catch a fault in the fake's validation code.
+- *validator*: ``Oracle.expect`` judges any other body (schemathesis's generated ones) with the
+  same schemas and the same validator as the fake, so a generated body is judged by the
+  contract, not by how it was generated. Against the in-process fake this shares the fake's
+  code: it proves the HTTP layer honours the validator, not that the validator is right.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mock_server.spec.registry import Operation, Registry
 from mock_server.validation import compile_validators
 from mock_server.validation.messages import choose, code_of, describe, field_path
+
+Source = Literal["validator", "schema", "example"]
 
 
 @dataclass(frozen=True)
@@ -17,10 +28,16 @@ class Expectation:
     field: str = ""  # JSON path the message should name
     keyword: str = ""  # the JSON Schema keyword (or x-kling rule) that is broken
     message: str = ""
+    verbatim: bool = False  # the answer's message must be exactly ``message`` (Kling's text)
+    source: Source = "validator"
 
     @property
     def accepted(self) -> bool:
         return self.code == 0
+
+    @property
+    def independent(self) -> bool:
+        return self.source != "validator"
 
 
 class Oracle:

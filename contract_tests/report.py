@@ -58,12 +58,19 @@ class Recorder:
     )
     codes: Counter[int] = field(default_factory=Counter)
     keywords: Counter[str] = field(default_factory=Counter)
+    evidence: Counter[str] = field(default_factory=Counter)  # judged bodies by Expectation.source
     requests: int = 0
     started: float = field(default_factory=time.perf_counter)
     notes: list[str] = field(default_factory=list)
 
     def record(self, endpoint: str, check: str, passed: bool) -> None:
         self.outcomes[(endpoint, check)][0 if passed else 1] += 1
+
+    def judged(self, source: str, keyword: str = "") -> None:
+        """One body judged, by where its expectation came from (``Expectation.source``)."""
+        self.evidence[source] += 1
+        if keyword:
+            self.keywords[keyword] += 1
 
     def saw(self, code: int) -> None:
         self.codes[code] += 1
@@ -107,5 +114,16 @@ class Recorder:
             f"  schema keywords violated and rejected: {len(covered)}/{len(present)} "
             f"({', '.join(covered)})" + (f"; not reached: {', '.join(missing)}" if missing else "")
         )
+        out.append(self._evidence_line())
         out.extend(f"  note: {n}" for n in self.notes)
         return out
+
+    def _evidence_line(self) -> str:
+        judged = sum(self.evidence.values())
+        independent = judged - self.evidence["validator"]
+        return (
+            f"  independent evidence: {independent}/{judged} judged bodies "
+            f"(schema keyword {self.evidence['schema']}, recorded example "
+            f"{self.evidence['example']}); the other {self.evidence['validator']} were judged "
+            "by the fake's own validator"
+        )

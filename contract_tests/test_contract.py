@@ -18,18 +18,22 @@ from contract_tests import checks
 from contract_tests.flows import sender, task_flow
 from contract_tests.generation import with_image_url
 from contract_tests.harness import Harness
-from contract_tests.mutations import mutations
+from contract_tests.mutations import mutations, recorded
 from contract_tests.payloads import unique_external_id
 from contract_tests.setups import SetupRefused, prepare
 from contract_tests.spend import minimal_body
 from mock_server.auth import allow_short_keys
+from mock_server.examples import endpoints_with_examples
 from mock_server.spec.loader import load_spec
 from mock_server.spec.registry import Operation, Registry
+from mock_server.validation.references import References
 
 REGISTRY = Registry(load_spec())
 POSTS = [op for op in REGISTRY if op.method == "POST"]
 TASKS = [ep for ep in REGISTRY.endpoints.values() if ep.kind == "task"]
 LISTS = [op for op in REGISTRY if op.action in ("list", "catalog")]
+EXAMPLES = set(endpoints_with_examples())
+REFERENCES = References(REGISTRY)  # which ids a body names, so setups can make real ones
 
 
 def _id(op: Operation) -> str:
@@ -71,6 +75,8 @@ def _unique(body: Any) -> Any:
 
 def _send(kling: Harness, op: Operation, body: Any) -> httpx.Response:
     kling.recorder.requests += 1
+    if op.method == "GET":
+        return kling.target.request(op.method, op.path, params=body)
     if isinstance(body, bytes | bytearray):  # negative mode may send a body that is not JSON
         return kling.target.request(
             op.method, op.path, content=bytes(body), headers={"Content-Type": "application/json"}
@@ -91,29 +97,53 @@ def test_invalid_bodies_are_rejected(kling: Harness, op: Operation) -> None:
     examples(kling, op, "negative", judge)
 
 
+def _made_once(send: Any) -> Any:
+    """``send`` for setups that makes each object once: the sweep's bodies are all refused, so
+    they change nothing, and a served target takes real seconds to finish a setup video."""
+    made: dict[str, Any] = {}
+
+    def once(method: str, path: str, body: dict[str, Any]) -> Any:
+        if method != "POST":
+            return send(method, path, body)
+        key = f"{path} {json.dumps(body, sort_keys=True)}"
+        if key not in made:
+            made[key] = send(method, path, body)
+        return made[key]
+
+    return once
+
+
+def _input_op(endpoint: str) -> Operation:
+    """The operation that takes the endpoint's body (a task's create) or query object."""
+    ops = [o for o in REGISTRY if o.endpoint.id == endpoint and o.action != "get"]
+    return next((o for o in ops if o.method == "POST"), ops[0])
+
+
 @pytest.mark.parametrize(
     "endpoint",
     [
         ep.id
         for ep in REGISTRY.endpoints.values()
-        if (ep.request and ep.method == "POST") or ep.kind == "task"
+        if (ep.request and ep.method == "POST") or ep.kind == "task" or ep.id in EXAMPLES
     ],
 )
 def test_single_mutations_are_rejected(kling: Harness, endpoint: str) -> None:
-    """Each declared constraint of each field, broken alone on the minimal valid body."""
-    op = next(o for o in POSTS if o.endpoint.id == endpoint)
-    send = sender(kling)
-    judged = 0
-    for mutation in mutations(REGISTRY, endpoint, minimal_body(endpoint)):
-        expected = kling.oracle.expect(op, mutation.body)
-        if expected.accepted:
-            continue  # e.g. a wrong type the lenient schema also allows
-        judged += 1
-        body = mutation.body
+    """Each declared constraint of each field broken alone, and each recorded invalid example,
+    with the answer the schema keyword or the recording gives (never the fake's validator)."""
+    op = _input_op(endpoint)
+    send = _made_once(sender(kling))
+    sweep = mutations(REGISTRY, endpoint, minimal_body(endpoint)) if op.method == "POST" else []
+    if kling.target.kind != "real":  # recorded ids and edge cases: fakes only, never billed
+        sweep += recorded(endpoint, strict=kling.options.strict)
+    if not sweep and op.method == "GET":
+        pytest.skip("a query endpoint: its recorded examples are sent to fakes only")
+    for mutation in sweep:
+        body, expected = mutation.body, mutation.expected
         if kling.target.kind != "real":  # state a call acts on; on real Kling it would cost
-            body = prepare(endpoint, body, send, kling.target.wait, keep=expected.field)
+            refs = REFERENCES.of(endpoint) if mutation.name.startswith("example:") else ()
+            body = prepare(endpoint, body, send, kling.target.wait, keep=expected.field, refs=refs)
         checks.invalid_rejected(kling.ctx, endpoint, body, expected, _send(kling, op, body))
-    assert judged, f"no mutation of {endpoint} breaks a rule"
+    assert sweep, f"no mutation of {endpoint} breaks a rule"
 
 
 @pytest.mark.kling_billable

@@ -25,6 +25,7 @@ from mock_server.control.routes import openapi_paths as control_openapi_paths
 from mock_server.http.error_handlers import EXCEPTION_HANDLERS, CatchAllMiddleware
 from mock_server.http.intake import Intake
 from mock_server.http.journal import JournalMiddleware
+from mock_server.http.router import LookupRouter
 from mock_server.http.routes import api_routes
 from mock_server.http.slashes import SlashesMiddleware
 from mock_server.results import media
@@ -64,12 +65,8 @@ def create_app(
         )
     except (ValueError, KeyError) as exc:
         raise SpecError(f"cannot start: {exc}") from None
-    openapi = build_openapi(registry, version=package_version())
-    openapi["paths"].update(control_openapi_paths())
-    openapi["tags"] = [{"name": CONTROL_TAG, "description": "The fake's own control API."}]
-
     async def openapi_json(request: Request) -> Response:
-        return JSONResponse(openapi)
+        return JSONResponse(openapi_document(request.app))
 
     routes: list[BaseRoute] = [
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
@@ -104,12 +101,24 @@ def create_app(
             ),
         ],
     )
-    app.router.redirect_slashes = False  # http/slashes.py serves those paths, no 307
+    # most paths found by a dict lookup (http/router.py); http/slashes.py serves slashes, no 307
+    app.router = LookupRouter(routes, lifespan=lifespan, redirect_slashes=False)
     app.state.backend = backend
     app.state.intake = Intake(backend)
     app.state.settings = settings
-    app.state.openapi = openapi
+    app.state.openapi = None  # built on first use: most apps (tests) never serve it
     return app
+
+
+def openapi_document(app: Any) -> dict[str, Any]:
+    """The app's /openapi.json, built once, on first use."""
+    if app.state.openapi is None:
+        document = build_openapi(app.state.backend.registry, version=package_version())
+        document["paths"].update(control_openapi_paths())
+        document["tags"] = [{"name": CONTROL_TAG, "description": "The fake's own control API."}]
+        app.state.openapi = document
+    result: dict[str, Any] = app.state.openapi
+    return result
 
 
 def describe(app: Any) -> dict[str, Any]:

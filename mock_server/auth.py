@@ -8,22 +8,33 @@ PyJWT's own time checks are off (the fake's clock and leeway decide), so ``exp``
 checked here to be seconds a clock can reach: a number, finite, at most the year 9999. NaN
 compares false with everything and would pass every test; infinity or 1e308 would make a token
 that never expires. Each is 1002 (Authorization is invalid), as PyJWT itself treats a bad claim.
+
+A client sends the same token for up to 30 minutes, so what a token proves once (its account,
+``nbf`` and ``exp``) is kept, keyed by the exact header, in a bounded LRU per Authenticator: a
+hit costs a dict lookup, and ``nbf``/``exp`` are still checked against the clock on every
+request. Only verified tokens are kept, so filling the cache needs the secret; and each app has
+its own Authenticator, so a token is never trusted by an app with a different secret.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from mock_server.accounts import Account
 from mock_server.errors import KlingError
 from mock_server.tasks.clock import Clock
 
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can name
+CACHE_SIZE = 4096  # verified tokens kept; a token is about 200 bytes
+HS256 = HMACAlgorithm(HMACAlgorithm.SHA256)
+Verified = tuple[Account, float | None, float | None]  # account, nbf, exp
 
 
 @contextmanager
@@ -35,9 +46,18 @@ def allow_short_keys() -> Iterator[None]:
 
 
 class Authenticator:
-    def __init__(self, accounts: Iterable[Account], clock: Clock, *, leeway_s: float = 5.0):
+    def __init__(
+        self,
+        accounts: Iterable[Account],
+        clock: Clock,
+        *,
+        leeway_s: float = 5.0,
+        cache_size: int = CACHE_SIZE,
+    ):
         self._clock = clock
         self._leeway = leeway_s
+        self._cache: OrderedDict[str, Verified] = OrderedDict()
+        self._cache_size = cache_size
         self._by_access_key: dict[str, Account] = {}
         self._by_api_key: dict[str, Account] = {}
         for account in accounts:
@@ -46,52 +66,55 @@ class Authenticator:
                 self._by_api_key[key] = account
 
     def authenticate(self, header: str | None) -> Account:
-        if header is None or not header.strip():
+        if header is None:
             raise KlingError(1001)
-        scheme, _, token = header.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise KlingError(1002, "Authorization is invalid: expected 'Bearer <token>'")
-        if token in self._by_api_key:
-            return self._by_api_key[token]
-        account, claims = self._verify(token)
+        verified = self._cache.get(header)
+        if verified is None:
+            verified = self._check(header)
+            self._cache[header] = verified
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(header)
+        account, nbf, exp = verified
         now = self._clock.now_ms() / 1000
-        nbf, exp = claims.get("nbf"), claims.get("exp")
         if nbf is not None and nbf > now + self._leeway:
             raise KlingError(1003)
         if exp is not None and exp <= now - self._leeway:
             raise KlingError(1004)
         return account
 
-    def _verify(self, token: str) -> tuple[Account, dict[str, Any]]:
+    def _check(self, header: str) -> Verified:
+        if not header.strip():
+            raise KlingError(1001)
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise KlingError(1002, "Authorization is invalid: expected 'Bearer <token>'")
+        if token in self._by_api_key:
+            return self._by_api_key[token], None, None
+        return self._verify(token)
+
+    def _verify(self, token: str) -> Verified:
+        """One parse of the token, then its HMAC with the secret of the account it names."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            parts = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise KlingError(1002, "Authorization is invalid: not a JWT") from None
+        header, claims = parts["header"], parts["payload"]
         if header.get("alg") != "HS256":
             raise KlingError(1002, "Authorization is invalid: the token must be signed with HS256")
-        account = self._by_access_key.get(str(unverified.get("iss", "")))
+        account = self._by_access_key.get(str(claims.get("iss", "")))
         if account is None:
             raise KlingError(1002, "Authorization is invalid: unknown access key (iss)")
+        signing_input = token.rsplit(".", 1)[0].encode()
         try:
-            with allow_short_keys():
-                claims = jwt.decode(
-                    token,
-                    account.secret_key,
-                    algorithms=["HS256"],
-                    options={
-                        "verify_exp": False,
-                        "verify_nbf": False,
-                        "verify_iat": False,
-                        "verify_aud": False,
-                        "verify_iss": False,
-                    },
-                )
+            key = HS256.prepare_key(account.secret_key)
+            valid = HS256.verify(signing_input, key, parts["signature"])
         except jwt.PyJWTError:
-            raise KlingError(
-                1002, "Authorization is invalid: signature verification failed"
-            ) from None
+            valid = False
+        if not valid:
+            raise KlingError(1002, "Authorization is invalid: signature verification failed")
         for name in ("exp", "nbf"):
             if name in claims and not _is_time(claims[name]):
                 raise KlingError(
@@ -99,7 +122,7 @@ class Authenticator:
                     f"Authorization is invalid: {name} must be a number of seconds "
                     f"between {-LAST_SECOND} and {LAST_SECOND}",
                 )
-        return account, claims
+        return account, claims.get("nbf"), claims.get("exp")
 
 
 def _is_time(value: Any) -> bool:

@@ -208,7 +208,8 @@ def serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        http=with_header_timeout(settings.header_timeout),
+        access_log=settings.access_log,
+        http=with_header_timeout(settings.header_timeout),  # httptools if installed, else h11
         timeout_keep_alive=KEEP_ALIVE_S,  # idle keep-alive connections are closed after this
         timeout_graceful_shutdown=SHUTDOWN_S,  # Ctrl-C never waits on a client for longer
     )

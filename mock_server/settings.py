@@ -213,6 +213,12 @@ class Settings:
         "uvicorn log level.",
         choices=("critical", "error", "warning", "info", "debug"),
     )
+    access_log: bool = _opt(
+        False,
+        "KLING_MOCK_ACCESS_LOG",
+        "Log one line per request (uvicorn's access log, at info level). Costs server time on "
+        "each request; the request journal (GET /__mock/journal/requests) records them anyway.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -11,6 +11,8 @@ import jwt
 import pytest
 
 from mock_server import ManualClock, Settings, create_app, mint_token
+from mock_server.accounts import Account
+from mock_server.auth import Authenticator
 from tests.conftest import ok
 
 pytestmark = pytest.mark.anyio
@@ -167,3 +169,57 @@ async def test_tasks_are_visible_only_to_their_account(
         assert ok(await c2.get(PATH)) == []
         # external ids are unique per account, not globally
         ok(await c2.post(PATH, json={"prompt": "theirs", "external_task_id": "e1"}))
+
+
+# -- the cache of verified tokens (auth.py): it saves the decode, never a time check ----------
+
+
+async def test_cached_token_is_refused_with_1004_once_the_clock_passes_its_exp(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    token = mint_token("mock-access-key", "mock-secret-key", clock.now_ms() / 1000)
+    ok(await client.get(PATH, headers={"Authorization": f"Bearer {token}"}))
+    clock.advance(1800 + 6)
+    assert (await _code(client, f"Bearer {token}"))[:2] == (401, 1004)
+
+
+async def test_token_refused_for_its_nbf_is_accepted_once_nbf_passes(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    now = clock.now_ms() // 1000
+    token = _token({"iss": "mock-access-key", "exp": now + 1800, "nbf": now + 60})
+    assert (await _code(client, f"Bearer {token}"))[:2] == (401, 1003)
+    clock.advance(60)
+    ok(await client.get(PATH, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_token_cache_is_bounded_and_evicts_the_least_recently_used(
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decodes = []
+    real = jwt.decode_complete
+    monkeypatch.setattr(jwt, "decode_complete", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    auth = Authenticator([Account("mock-access-key", "mock-secret-key")], clock, cache_size=2)
+    a, b, c = (
+        f"Bearer {mint_token('mock-access-key', 'mock-secret-key', clock.now_ms() / 1000 + i)}"
+        for i in range(3)
+    )
+    for header in (a, b, a, c):  # c evicts b, the least recently used
+        auth.authenticate(header)
+    assert len(decodes) == 3
+    auth.authenticate(a)
+    assert len(decodes) == 3  # still cached
+    auth.authenticate(b)
+    assert len(decodes) == 4  # evicted, so decoded again
+
+
+async def test_app_with_another_secret_never_accepts_a_token_another_app_verified(
+    clock: ManualClock, make_client: Callable[..., httpx.AsyncClient]
+) -> None:
+    header = {"Authorization": f"Bearer {mint_token('ak', 'secret-one', clock.now_ms() / 1000)}"}
+    first = create_app(Settings(access_key="ak", secret_key="secret-one"), clock=clock)
+    second = create_app(Settings(access_key="ak", secret_key="secret-two"), clock=clock)
+    async with make_client(first, header) as c1, make_client(second, header) as c2:
+        ok(await c1.get(PATH))
+        response = (await c2.get(PATH)).json()
+        assert (response["code"], "signature" in response["message"]) == (1002, True)

@@ -121,9 +121,16 @@ def check_manifest(spec: Spec) -> None:
         raise ValueError(f"{label}: {field + ': ' if field else ''}{error.message}")
 
 
+# id(manifest) -> manifest: each manifest object is checked once per process (kept alive, so
+# its id cannot be reused); tests build many apps from one spec.
+_CHECKED: dict[int, Any] = {}
+
+
 class Registry:
     def __init__(self, spec: Spec) -> None:
-        check_manifest(spec)
+        if _CHECKED.get(id(spec.manifest)) is not spec.manifest:
+            check_manifest(spec)
+            _CHECKED[id(spec.manifest)] = spec.manifest
         self.spec = spec
         self.endpoints: dict[str, Endpoint] = {}
         for entry in spec.manifest.get("endpoints", []):

@@ -1,14 +1,22 @@
 """App factories for ``--kling-app``: the real fake with one seeded fault each, so the harness
-can be shown to catch it."""
+can be shown to catch it.
+
+Schema faults (``accepts_any_duration``) change what the fake is built from; code faults
+(``skips_image_checks``, ``ignores_sum_rule``) break a function of the validation code and
+leave the schemas alone. In-process, the contract harness's validator oracle runs that same
+code, so only the sweep's independent expectations (contract_tests/mutations.py) can see them.
+"""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
@@ -17,6 +25,8 @@ from mock_server.results.render import task_data
 from mock_server.settings import Settings
 from mock_server.tasks.clock import Clock
 from mock_server.tasks.lifecycle import StatusChange
+from mock_server.validation import rules, validator
+from mock_server.validation.rules import Problem
 
 
 def accepts_any_duration(settings: Settings, clock: Clock) -> Starlette:
@@ -27,6 +37,35 @@ def accepts_any_duration(settings: Settings, clock: Clock) -> Starlette:
     schema["allOf"] = [r for r in schema["allOf"] if "duration" not in json.dumps(r)]
     broken = dataclasses.replace(spec, schemas={**spec.schemas, "requests/text2video.json": schema})
     return create_app(settings, clock=clock, spec=broken)
+
+
+def _trust_every_image(value: str, spec: dict[str, Any]) -> None:
+    """``images.check_image`` with its body lost: any string passes as an image."""
+
+
+def _no_problems(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
+    """A business rule that never finds anything."""
+    return iter(())
+
+
+def skip_image_checks(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr(validator, "check_image", _trust_every_image)
+
+
+def ignore_sum_rule(patch: pytest.MonkeyPatch) -> None:
+    patch.setitem(rules.RULES, "sum_equals", _no_problems)
+
+
+def skips_image_checks(settings: Settings, clock: Clock) -> Starlette:
+    """x-kling-image checks nothing: data: URIs, bad Base64 and tiny images are taken."""
+    skip_image_checks(pytest.MonkeyPatch())  # for the life of this (contract) process
+    return create_app(settings, clock=clock)
+
+
+def ignores_sum_rule(settings: Settings, clock: Clock) -> Starlette:
+    """The x-kling-rule ``sum_equals`` finds nothing: shot durations need not add up."""
+    ignore_sum_rule(pytest.MonkeyPatch())  # for the life of this (contract) process
+    return create_app(settings, clock=clock)
 
 
 class _RenameStatus:

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
+from contract_tests.mutations import Mutation, mutations, recorded
+from contract_tests.oracle import Oracle
+from contract_tests.spend import minimal_body
+from mock_server.spec.loader import load_spec
+from mock_server.spec.registry import Registry
+from tests.contract import broken_fakes
 from tests.paths import REPO_ROOT as ROOT
+
+REGISTRY = Registry(load_spec())
 
 
 def contract(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,6 +44,19 @@ def contract(*args: str) -> subprocess.CompletedProcess[str]:
     ("app", "selection", "extra", "expected"),
     [
         ("accepts_any_duration", "mutations and text2video", [], "[invalid_rejected]"),
+        (
+            "skips_image_checks",
+            "mutations and image-generations",
+            [],
+            "[invalid_rejected] accepted a body that breaks x-kling-image at image",
+        ),
+        (
+            "ignores_sum_rule",
+            "mutations and text2video",
+            [],
+            "[invalid_rejected] accepted a body that breaks its recorded rule at multi_prompt "
+            "(multi_prompt durations do not sum to duration)",
+        ),
         (
             "says_succeeded",
             "task_flow and text2video",
@@ -87,3 +109,32 @@ def test_faithful_fake_passes_the_same_selection(
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "kling contract coverage" in output
+
+
+def _case(endpoint: str, name: str) -> Mutation:
+    sweep = mutations(REGISTRY, endpoint, minimal_body(endpoint)) + recorded(endpoint)
+    return next(m for m in sweep if m.name == name)
+
+
+@pytest.mark.parametrize(
+    ("fault", "endpoint", "name"),
+    [
+        (broken_fakes.skip_image_checks, "image-generations", "image: x-kling-image"),
+        (
+            broken_fakes.ignore_sum_rule,
+            "text2video",
+            "example: multi_prompt durations do not sum to duration",
+        ),
+    ],
+)
+def test_code_fault_fools_the_validator_oracle_not_the_sweep(
+    monkeypatch: pytest.MonkeyPatch, fault: Any, endpoint: str, name: str
+) -> None:
+    """Why the sweep's expectations must not come from the validator: with the fault in place
+    the validator oracle calls the body valid; the sweep still expects a rejection."""
+    case = _case(endpoint, name)
+    op = next(o for o in REGISTRY if o.endpoint.id == endpoint and o.method == "POST")
+    assert not Oracle(REGISTRY).expect(op, case.body).accepted
+    fault(monkeypatch)
+    assert Oracle(REGISTRY).expect(op, case.body).accepted
+    assert (case.expected.code, case.expected.independent) == (1201, True)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
 from contract_tests import checks
-from contract_tests.mutations import mutations
+from contract_tests.mutations import mutations, recorded
 from contract_tests.oracle import Oracle
 from contract_tests.report import Recorder
 from contract_tests.spend import minimal_body
 from contract_tests.targets import TargetError, load_app_factory, remote
 from mock_server.spec.loader import load_spec
 from mock_server.spec.registry import Registry
+from mock_server.validation.images import BASE64_MESSAGE
 
 REGISTRY = Registry(load_spec())
 ORACLE = Oracle(REGISTRY)
@@ -50,6 +53,36 @@ def test_mutations_break_one_declared_constraint_each() -> None:
     ):
         assert name in found, sorted(found)
         assert not ORACLE.expect(T2V, found[name]).accepted, name
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "name", "code", "field", "message"),
+    [
+        ("text2video", "duration: enum", 1201, "duration", ""),
+        ("text2video", "cfg_scale: maximum", 1201, "cfg_scale", ""),
+        ("text2video", "model_name: enum", 1203, "model_name", ""),  # its x-kling-code
+        ("image-generations", "prompt: required", 1201, "prompt", ""),
+        ("text2video", "body: type", 1200, "", ""),
+        ("text2video", "body: json", 1200, "", ""),
+        ("image-generations", "image: x-kling-image", 1201, "image", BASE64_MESSAGE),
+    ],
+)
+def test_mutation_expectations_come_from_the_schema_keyword(
+    endpoint: str, name: str, code: int, field: str, message: str
+) -> None:
+    found = {m.name: m for m in mutations(REGISTRY, endpoint, minimal_body(endpoint))}
+    expected = found[name].expected
+    assert (expected.code, expected.field, expected.source) == (code, field, "schema")
+    assert expected.verbatim == bool(message) and (not message or expected.message == message)
+
+
+def test_recorded_examples_carry_their_recorded_answer() -> None:
+    cases = {m.name: m.expected for m in recorded("text2video")}
+    summed = cases["example: multi_prompt durations do not sum to duration"]
+    assert (summed.code, summed.field, summed.source) == (1201, "multi_prompt", "example")
+    retired = cases["example: kling-v1 discontinued (--errors live, live-behaviour.md A.2 #12)"]
+    assert retired.verbatim and "discontinued" in retired.message
+    assert len(recorded("text2video", strict=True)) > len(cases)
 
 
 def _response(status: int, body: object) -> httpx.Response:
@@ -109,6 +142,17 @@ def test_invalid_rejected_refuses_acceptance_and_wrong_codes() -> None:
     )
     with pytest.raises(checks.CheckFailure, match="expected code 1201"):
         checks.invalid_rejected(ctx, "x", {}, expected, wrong)
+    verbatim = dataclasses.replace(expected, message=BASE64_MESSAGE, verbatim=True)
+    named = _response(
+        400,
+        {
+            "code": 1201,
+            "message": "mode: bad",
+            "request_id": "1b4e28ba-2fa1-4d2f-8b3c-1a2b3c4d5e6f",
+        },
+    )
+    with pytest.raises(checks.CheckFailure, match="want 'File is not"):
+        checks.invalid_rejected(ctx, "x", {}, verbatim, named)
 
 
 def test_targets_refuse_unusable_configuration() -> None:
@@ -129,6 +173,10 @@ def test_report_lists_checks_codes_and_keywords() -> None:
     text = "\n".join(recorder.lines(REGISTRY))
     assert "ok 1" in text and "FAIL 1" in text and "1201 x1" in text
     assert "enum" in text.split("schema keywords")[1]
+    recorder.judged("schema", "enum")
+    recorder.judged("validator")
+    text = "\n".join(recorder.lines(REGISTRY))
+    assert "independent evidence: 1/2 judged bodies (schema keyword 1" in text
     assert recorder.failed == 1
 
 
