@@ -29,6 +29,7 @@ from mock_server.http.router import LookupRouter
 from mock_server.http.routes import api_routes
 from mock_server.http.slashes import SlashesMiddleware
 from mock_server.results import media
+from mock_server.serving import running
 from mock_server.settings import Settings
 from mock_server.simulation.middleware import FaultMiddleware
 from mock_server.spec.loader import Spec, SpecError, load_spec
@@ -65,6 +66,7 @@ def create_app(
         )
     except (ValueError, KeyError) as exc:
         raise SpecError(f"cannot start: {exc}") from None
+
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi_document(request.app))
 
@@ -77,7 +79,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with backend.running():
+        async with running(backend):
             yield
 
     app = Starlette(

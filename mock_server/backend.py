@@ -1,7 +1,10 @@
-"""The one state object behind every endpoint: store, lifecycle, clock, ids, auth, rules.
+"""The one state object behind every endpoint: store, lifecycle, clock, ids, auth, limits,
+fault rules, journal and callbacks.
 
-Endpoints stay thin: they read input, call a method here and wrap the result. ``reset()``
-brings the fake back to its start state (the control API will call it).
+Endpoints stay thin: they read input, call a method here and wrap the result. What a reset
+brings back is built in ``_build_state`` from the settings alone; ``reset()`` (the control API
+calls it) rebuilds it and restarts the clock. ``serving.py`` runs the background work of a
+served app.
 
 Every result file the fake hands out is a ``media`` record in the store (public, so under the
 account ``""``): ``media_urls`` makes the one ``MediaUrls`` that builders and responders use,
@@ -11,23 +14,14 @@ and ``GET /media/...`` serves only what ``issued_media`` finds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
-import json
-import random
-from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio
 import httpx
 
 from mock_server.accounts import Account
 from mock_server.answers import Answers
 from mock_server.auth import Authenticator
-from mock_server.callbacks.journal import CallbackJournal
-from mock_server.callbacks.payload import body_for_change
-from mock_server.callbacks.policy import CallbackEffect
-from mock_server.callbacks.sender import CallbackSender
+from mock_server.callbacks.wiring import listener, make_sender, remember_effect, replace_sender
 from mock_server.http.journal import RequestJournal
 from mock_server.responders.library import load_catalog
 from mock_server.results import render
@@ -43,17 +37,15 @@ from mock_server.simulation.scenarios import build_rule_set, startup_scenario
 from mock_server.spec.registry import Endpoint, Operation, Registry
 from mock_server.tasks.clock import SimClock
 from mock_server.tasks.ids import IdFactory
-from mock_server.tasks.lifecycle import Lifecycle, StatusChange
+from mock_server.tasks.lifecycle import Lifecycle
 from mock_server.tasks.model import Task
 from mock_server.tasks.store import InMemoryTaskStore, TaskStore
 from mock_server.tasks.timings import Timings
 from mock_server.tasks.waiting import ClockWaiter
-from mock_server.tasks.worker import run_lifecycle
 from mock_server.validation import RequestValidator, compile_validators
 from mock_server.validation.references import References
 
 MEDIA = "media"  # store record kind of the result files the fake issued
-CALLBACK_EFFECT = "callback-effect"  # what a fault rule does to a task's callbacks
 PARENT_VIDEO_SECONDS = 5.1
 
 
@@ -87,7 +79,7 @@ class Backend:
             if ep.kind == "task" and ep.result not in BUILDERS:
                 raise ValueError(f"manifest {ep.id}: no result builder named {ep.result!r}")
         self._owners = {a.access_key: a.user_id for a in self.accounts}
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # set while served
         self._callback_transport = callback_transport
         self._scenario = startup_scenario(settings, registry)
         self._build_state()
@@ -119,17 +111,15 @@ class Backend:
         self.faults = build_rule_set(self._scenario, seed=self.ids.seed)
         endpoints = self.registry.endpoints
         self.lifecycle.subscribe(lambda c: self.limits.on_change(c, endpoints[c.task.endpoint]))
-        self.callbacks = CallbackSender(
-            self.settings.callback_policy(),
+        self.callbacks = make_sender(
+            self.settings,
             self.clock,
             self.waiter,
-            CallbackJournal(self.settings.journal_size),
-            jitter_rng=random.Random(f"kling-mock:callback-jitter:{self.ids.seed}"),
+            seed=self.ids.seed,
             webhook_ids=self.ids.webhook_id,
-            secret=self.settings.webhook_secret,
             transport=self._callback_transport,
         )
-        self.lifecycle.subscribe(self._call_back)
+        self.lifecycle.subscribe(listener(self.callbacks, self.store, self.render))
         self._issue_catalog_media()
 
     def reset(self) -> None:
@@ -138,31 +128,8 @@ class Backend:
         self.clock.restart()
         self._build_state()
         self.waiter.wake_all()  # the worker must see the new lifecycle
-        if self._loop is not None:  # served: stop the old sender, start the new one
-            asyncio.run_coroutine_threadsafe(self._swap_senders(old), self._loop)
-
-    async def _swap_senders(self, old: CallbackSender) -> None:
-        await old.stop()
-        await self.callbacks.start()
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Background work for a served app (its lifespan): the lifecycle worker and the
-        callback sender."""
-        self._loop = asyncio.get_running_loop()
-        await self.callbacks.start()
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(run_lifecycle, lambda: self.lifecycle, self.waiter)
-                try:
-                    yield
-                finally:
-                    group.cancel_scope.cancel()
-        finally:
-            self._loop = None
-            await self.callbacks.stop()
-            if self.settings.report_on_exit:
-                print(json.dumps(self.report(), indent=2), flush=True)
+        if self.loop is not None:  # served (serving.py): stop the old sender, start the new
+            asyncio.run_coroutine_threadsafe(replace_sender(old, self.callbacks), self.loop)
 
     def report(self) -> dict[str, Any]:
         """How the client behaved (simulation/report.py), from both journals."""
@@ -172,16 +139,6 @@ class Backend:
         """A task as the query endpoint shows it (and as callbacks carry it)."""
         ep = self.registry.endpoints[task.endpoint]
         return render.task_data(task, watermark_supported=ep.watermark)
-
-    def _call_back(self, change: StatusChange) -> None:
-        task = change.task
-        url = task.body.get("callback_url")
-        if isinstance(url, str) and url and self.callbacks.wants(change.new):
-            body = body_for_change(change, self.render)
-            effect = self.store.get_record(CALLBACK_EFFECT, task.account, task.task_id)
-            self.callbacks.submit(
-                task.task_id, url, change.new, body, CallbackEffect(**effect) if effect else None
-            )
 
     # -- media -----------------------------------------------------------------------------
 
@@ -272,8 +229,7 @@ class Backend:
         task = self.lifecycle.plan(task, ep.family, failure)
         self.store.add(task)
         if fault is not None and fault.callback_effect is not None:
-            effect = dataclasses.asdict(fault.callback_effect)
-            self.store.put_record(CALLBACK_EFFECT, task.account, task.task_id, effect)
+            remember_effect(self.store, task, fault.callback_effect)
         self.lifecycle.track(task)
         return task
 

@@ -155,3 +155,19 @@ def test_callbacks_reach_a_local_receiver_and_control_steers(
     assert by_task[second["task_id"]] == ["submitted", "processing", "failed"]
     journal = kling_fake.control.callbacks(task_id=first["task_id"])
     assert [row["outcome"] for row in journal] == ["delivered"] * 3
+
+
+def test_fail_next_and_error_next_through_the_fixture(kling_fake: KlingFake) -> None:
+    """The control client's shorthands, as the README shows them."""
+    message = "Failure to pass the risk control system"
+    kling_fake.control.fail_next("text2video", message)
+    client = WallClockClient("mock-access-key", "mock-secret-key")
+    doomed = client.text_to_video("a fox")
+    fine = client.text_to_video("another fox")  # the rule fired once: this one is not touched
+    kling_fake.clock.advance(30)
+    assert client.result(doomed)["task_status_msg"] == message
+    assert client.result(fine)["task_status"] == "succeed"
+    kling_fake.control.error_next("text2video", 5001)
+    with pytest.raises(RuntimeError):
+        client.text_to_video("during maintenance")
+    assert client.text_to_video("after it") != ""
