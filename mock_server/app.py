@@ -35,6 +35,7 @@ from mock_server.simulation.middleware import FaultMiddleware
 from mock_server.spec.loader import Spec, SpecError, load_spec
 from mock_server.spec.openapi import build_openapi
 from mock_server.spec.registry import Registry
+from mock_server.spec.tool_view import for_tools
 from mock_server.tasks.clock import SimClock
 from mock_server.version import package_version
 
@@ -118,7 +119,10 @@ def openapi_document(app: Any) -> dict[str, Any]:
         document = build_openapi(app.state.backend.registry, version=package_version())
         document["paths"].update(control_openapi_paths())
         document["tags"] = [{"name": CONTROL_TAG, "description": "The fake's own control API."}]
-        app.state.openapi = document
+        settings = app.state.settings
+        app.state.openapi = for_tools(
+            document, strict=settings.strict, live=settings.errors == "live"
+        )
     result: dict[str, Any] = app.state.openapi
     return result
 
