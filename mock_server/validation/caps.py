@@ -53,6 +53,11 @@ def string_cap(max_chars: int) -> Callable[..., Iterator[ValidationError]]:
     return type_
 
 
+def limited(schema: Any, resolver: Any) -> bool:
+    """Whether a string under ``schema`` has a length limit other than the generic cap."""
+    return _limited(schema, resolver, set())
+
+
 def _limited(schema: Any, resolver: Any, seen: set[int]) -> bool:
     """Whether ``schema`` bounds a string's length itself or through what it applies
     (``$ref``, ``allOf``, ``then``/``else``, every branch of ``anyOf``/``oneOf``)."""
@@ -100,23 +105,51 @@ def _items(schema: Any, resolver: Any) -> tuple[Any, Any] | None:
     return schema["items"], resolver
 
 
-def undeclared(schema: Any, instance: Any, resolver: Any, path: Path = ()) -> Iterator[Path]:
+class Declared:
+    """``_declared`` and ``_items`` per schema node, each worked out once (the schemas never
+    change after start-up; the node is kept alive with its answer, so its id stays unique)."""
+
+    def __init__(self) -> None:
+        self._fields: dict[int, tuple[Any, dict[str, list[tuple[Any, Any]]], bool]] = {}
+        self._items: dict[int, tuple[Any, tuple[Any, Any] | None]] = {}
+
+    def fields(self, schema: Any, resolver: Any) -> tuple[dict[str, list[tuple[Any, Any]]], bool]:
+        """The declared fields, and whether undeclared ones are the schema's own business."""
+        hit = self._fields.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            own = "additionalProperties" in schema or "patternProperties" in schema
+            hit = (schema, _declared(schema, resolver), own)
+            self._fields[id(schema)] = hit
+        return hit[1], hit[2]
+
+    def items(self, schema: Any, resolver: Any) -> tuple[Any, Any] | None:
+        hit = self._items.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            hit = (schema, _items(schema, resolver))
+            self._items[id(schema)] = hit
+        return hit[1]
+
+
+def undeclared(
+    schema: Any, instance: Any, resolver: Any, path: Path = (), cache: Declared | None = None
+) -> Iterator[Path]:
     """Paths of the fields the schema does not declare anywhere, at any depth."""
+    cache = cache or Declared()
     if isinstance(instance, list):
-        items = _items(schema, resolver)
+        items = cache.items(schema, resolver)
         if items is not None:
             for index, item in enumerate(instance):
-                yield from undeclared(items[0], item, items[1], (*path, index))
+                yield from undeclared(items[0], item, items[1], (*path, index), cache)
         return
     if not isinstance(instance, dict) or not isinstance(schema, dict):
         return
-    declared = _declared(schema, resolver)
-    if declared and "additionalProperties" not in schema and "patternProperties" not in schema:
+    declared, own = cache.fields(schema, resolver)
+    if declared and not own:
         yield from ((*path, name) for name in instance if name not in declared)
     for name, subs in declared.items():
         if name in instance:
             for sub, sub_resolver in subs:
-                yield from undeclared(sub, instance[name], sub_resolver, (*path, name))
+                yield from undeclared(sub, instance[name], sub_resolver, (*path, name), cache)
 
 
 def _at(instance: Any, path: Path) -> Any:

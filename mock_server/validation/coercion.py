@@ -73,3 +73,48 @@ def coerce(value: Any, schema: Any, resolver: Any) -> Any:
         items = schema.get("items")
         return [coerce(v, items, resolver) for v in value] if isinstance(items, dict) else value
     return convert_scalar(value, declared_types(schema))
+
+
+class Coercer:
+    """``coerce`` with what it reads from each schema node worked out once per node: the
+    ``$ref`` hops, the declared types, and per property whether ``null`` is allowed."""
+
+    def __init__(self) -> None:
+        self._plans: dict[int, tuple[Any, _Plan]] = {}
+
+    def __call__(self, value: Any, schema: Any, resolver: Any) -> Any:
+        hit = self._plans.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            hit = (schema, _Plan(schema, resolver))
+            self._plans[id(schema)] = hit
+        plan = hit[1]
+        if not plan.is_schema:
+            return value
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                prop = plan.properties.get(key)
+                if prop is None:
+                    out[key] = item
+                elif item is not None or prop[1]:
+                    out[key] = self(item, prop[0], plan.resolver)
+            return out  # a null the field does not allow means "not given"
+        if isinstance(value, list):
+            items = plan.items
+            return [self(v, items, plan.resolver) for v in value] if items is not None else value
+        return convert_scalar(value, plan.types)
+
+
+class _Plan:
+    def __init__(self, schema: Any, resolver: Any) -> None:
+        schema, self.resolver = resolve(schema, resolver)
+        self.is_schema = isinstance(schema, dict)
+        schema = schema if isinstance(schema, dict) else {}
+        self.types = declared_types(schema)
+        self.properties: dict[str, tuple[Any, bool]] = {}
+        for key, sub in (schema.get("properties") or {}).items():
+            declared, _ = resolve(sub, self.resolver)
+            nullable = "null" in declared_types(declared if isinstance(declared, dict) else {})
+            self.properties[key] = (sub, nullable)
+        items = schema.get("items")
+        self.items = items if isinstance(items, dict) else None

@@ -1,8 +1,10 @@
 """One validator class per mode, built by extending Draft 2020-12 with the x-kling keywords.
 
 Compiled once per endpoint at start-up; ``validate`` raises ``KlingError(1201 or the
-schema's x-kling-code)`` with one message that names the field. Validation is pure (it reads
-the instance and the schemas only), so it may run in a worker thread.
+schema's x-kling-code)`` with one message that names the field. A valid body is recognised by
+the compiled check of fast.py; jsonschema runs only when that one finds something wrong, to
+choose and word the error (and to judge what jsonschema-rs cannot read). Validation is pure
+(it reads the instance and the schemas only), so it may run in a worker thread.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from mock_server.errors import KlingError
 from mock_server.settings import Settings
 from mock_server.spec.registry import Registry as OperationRegistry
 from mock_server.validation.caps import (
+    Declared,
     huge_number_errors,
     strict_unknown_errors,
     string_cap,
@@ -25,7 +28,8 @@ from mock_server.validation.caps import (
     unknown_field_errors,
 )
 from mock_server.validation.catalogs import catalog_keys
-from mock_server.validation.coercion import coerce
+from mock_server.validation.coercion import Coercer
+from mock_server.validation.fast import FastValidators, IsValid
 from mock_server.validation.images import ImageProblem, check_image, is_url
 from mock_server.validation.messages import choose, code_of, describe
 from mock_server.validation.numbers import HugeNumber
@@ -123,17 +127,26 @@ def compile_validators(
 ) -> dict[str, RequestValidator]:
     """One validator per operation that takes input, keyed by op_id (built once, at start-up)."""
     cls = validator_class(strict=strict, max_chars=max_string_chars, live=live)
+    spec = registry.spec
+    fast = FastValidators(
+        spec.registry,
+        [spec.uri(rel) for rel in spec.schemas],
+        strict=strict,
+        live=live,
+        max_chars=max_string_chars,
+    )
     out = {}
     for op in registry:
         schema = registry.input_schema(op)
         if schema is not None:
             out[op.op_id] = RequestValidator(
                 schema,
-                registry.spec.registry,
+                spec.registry,
                 strict=strict,
                 max_string_chars=max_string_chars,
                 max_unknown_fields=max_unknown_fields,
                 cls=cls,
+                is_valid=fast.compile(op.op_id, schema),
             )
     return out
 
@@ -150,6 +163,7 @@ class RequestValidator:
         max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
         max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS,
         cls: Any = None,
+        is_valid: IsValid | None = None,
     ) -> None:
         cls = cls or validator_class(strict=strict, max_chars=max_string_chars)
         self._validator = cls(schema, registry=registry)
@@ -159,12 +173,15 @@ class RequestValidator:
         self._max_unknown = max_unknown_fields
         self._resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
         self.defaults = _top_level_defaults(schema, self._resolver)
+        self.is_valid = is_valid  # fast.py: trusted only when it says valid
+        self._declared = Declared()  # fills on first use; the same answers every time
+        self._coerce = Coercer()
 
     def prepare(self, instance: Any) -> Any:
         """The instance as the service reads it: scalars coerced, unless strict."""
         if self._strict:
             return instance
-        return coerce(instance, self._schema, self._resolver)
+        return self._coerce(instance, self._schema, self._resolver)
 
     def errors(self, instance: Any) -> list[ValidationError]:
         return self._errors(self.prepare(instance))
@@ -172,10 +189,15 @@ class RequestValidator:
     def _errors(self, prepared: Any) -> list[ValidationError]:
         """The schema's errors; only if there are none, the generic limits' (caps.py)."""
         errors = list(self._validator.iter_errors(prepared))
-        unknown = undeclared(self._schema, prepared, self._resolver)
+        return errors + self._limit_errors(prepared, schema_ok=not errors)
+
+    def _limit_errors(self, prepared: Any, *, schema_ok: bool) -> list[ValidationError]:
+        """Unknown fields (strict: all; lenient: beyond the caps), then huge numbers."""
+        errors: list[ValidationError] = []
+        unknown = undeclared(self._schema, prepared, self._resolver, cache=self._declared)
         if self._strict:
             errors += strict_unknown_errors(unknown)
-        if errors:
+        if errors or not schema_ok:
             return errors
         if not self._strict:
             errors += unknown_field_errors(
@@ -186,6 +208,9 @@ class RequestValidator:
     def validate(self, instance: Any) -> Any:
         """The prepared instance, or KlingError with the one message that names the field."""
         prepared = self.prepare(instance)
+        fast_ok = self.is_valid is not None and self.is_valid(prepared)
+        if fast_ok and not self._limit_errors(prepared, schema_ok=True):
+            return prepared
         errors = self._errors(prepared)
         if errors:
             error = choose(errors)

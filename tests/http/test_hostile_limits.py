@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 
 from mock_server import ManualClock, Settings, create_app
 from mock_server.http.intake import LARGE_BODY_SLOTS, OFFLOAD_BYTES
-from mock_server.validation import images, validator
+from mock_server.validation import fast, images, validator
 
 pytestmark = pytest.mark.anyio
 MIB = 1 << 20
@@ -147,6 +147,7 @@ async def test_big_image_is_checked_off_the_event_loop(
         real(value, spec)
 
     monkeypatch.setattr(validator, "check_image", recording)
+    monkeypatch.setattr(fast, "check_image", recording)  # a valid body is judged there
     body = image_body()
     gaps: list[float] = []
     done = False
@@ -173,9 +174,10 @@ async def test_small_body_is_checked_on_the_loop(
 ) -> None:
     """Below OFFLOAD_BYTES a thread would cost more than the check."""
     checked_in: list[int] = []
-    monkeypatch.setattr(
-        validator, "check_image", lambda v, s: checked_in.append(threading.get_ident())
-    )
+    for module in (validator, fast):  # fast.py judges a valid body, validator.py an invalid one
+        monkeypatch.setattr(
+            module, "check_image", lambda v, s: checked_in.append(threading.get_ident())
+        )
     body = image_body(size=OFFLOAD_BYTES // 2)
     assert (await call(app, token(), chunks(body), len(body)))[1]["code"] == 0
     assert checked_in == [threading.get_ident()]
