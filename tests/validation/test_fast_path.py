@@ -107,13 +107,20 @@ def test_every_request_schema_compiles() -> None:
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: f"strict={m[0]},live={m[1]}")
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_fast_and_slow_agree_on_recorded_examples(case: Any, mode: tuple[bool, bool]) -> None:
-    op_id = _op_id(case.endpoint)
-    if op_id is None:
-        pytest.skip("no request schema")
-    fast, slow = _verdicts(VALIDATORS[mode][op_id], case.body)
-    assert fast == slow, case.id
+def test_fast_and_slow_agree_on_recorded_examples(mode: tuple[bool, bool]) -> None:
+    """Every recorded example, one test per mode (thousands of test items would cost more in
+    pytest's bookkeeping than the checks themselves)."""
+    checked, disagree = 0, []
+    for case in CASES:
+        op_id = _op_id(case.endpoint)
+        if op_id is None:
+            continue
+        fast, slow = _verdicts(VALIDATORS[mode][op_id], case.body)
+        checked += 1
+        if fast != slow:
+            disagree.append(f"{case.id}: fast says {fast}, jsonschema says {slow}")
+    assert checked > 700
+    assert not disagree, "\n".join(disagree)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
