@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kling-profile",
         choices=sorted(PROFILES),
         default="ci",
-        help="examples per endpoint: ci (fast), dev, thorough",
+        help="examples per endpoint: smoke (fewest), ci (default), dev, thorough",
     )
     group.addoption(
         "--kling-app",

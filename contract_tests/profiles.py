@@ -19,6 +19,7 @@ class Profile:
 
 
 PROFILES = {
+    "smoke": Profile("smoke", positive_examples=2, negative_examples=3, poll_timeout_s=60),
     "ci": Profile("ci", positive_examples=10, negative_examples=15, poll_timeout_s=60),
     "dev": Profile("dev", positive_examples=30, negative_examples=50, poll_timeout_s=120),
     "thorough": Profile(
