@@ -29,7 +29,7 @@ from mock_server.spec.loader import SpecError
 from mock_server.spec.registry import Registry
 from tests.conftest import ok
 from tests.paths import REPO_ROOT
-from tests.simulation.test_middleware import HEADER, IMG, T2V, behind_faults, error, fake
+from tests.simulation.fault_helpers import HEADER, IMG, T2V, behind_faults, error, fake
 
 pytestmark = pytest.mark.anyio
 REQUIRED = (
