@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -95,3 +96,22 @@ def error(response: httpx.Response) -> tuple[int, int, str]:
     body = response.json()
     assert set(body) == {"code", "message", "request_id"}, body
     return response.status_code, body["code"], body["message"]
+
+
+GOOD = """{
+  "description": "demo",
+  "rules": [
+    {
+      "match": {"endpoint": "text2video"},
+      "when": {"probability": 0.5},
+      "effect": {"error": {"code": 1303}}
+    }
+  ]
+}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "faults.json") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
