@@ -285,13 +285,23 @@ def paging_bounds(
     "callbacks_in_order",
     "callback bodies are bare task objects matching the callback schema, in status order",
 )
-def callbacks_in_order(ctx: Context, endpoint: str, op: Operation, payloads: list[Any]) -> None:
+def callbacks_in_order(
+    ctx: Context,
+    endpoint: str,
+    op: Operation | None,
+    payloads: list[Any],
+    *,
+    schema: str = "common/callback.json",
+    view: Callable[[Any], Any] = lambda payload: payload,
+) -> None:
+    """``op``: the query whose task object a callback repeats (None: the design's one query
+    surface, whose object ``schema`` is); ``view`` reads a payload in the legacy keys."""
     for payload in payloads:
-        problems = ctx.validate(ctx.ref("common/callback.json"), payload)
-        problems += ctx.validate(op.data_schema, payload) if op.action == "get" else []
+        problems = ctx.validate(ctx.ref(schema), payload)
+        problems += ctx.validate(op.data_schema, payload) if op is not None else []
         if problems:
             raise CheckFailure("callbacks_in_order", "; ".join(problems))
-    lifecycle = [p for p in payloads if isinstance(p, dict)]
+    lifecycle = [view(p) for p in payloads if isinstance(p, dict)]
     ranks = [ORDER.get(str(p.get("task_status")), -1) for p in lifecycle]
     if ranks != sorted(ranks):
         raise CheckFailure(

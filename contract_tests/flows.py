@@ -7,6 +7,8 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +59,18 @@ class CallbackReceiver:
         with self._lock:
             return list(self._received.get(key, []))
 
-    def settled(self, key: str, timeout_s: float) -> list[Any]:
+    def settled(
+        self, key: str, timeout_s: float, view: Callable[[Any], Any] = lambda p: p
+    ) -> list[Any]:
         """What arrived for ``key`` once a final status (succeed/failed) has arrived, or
-        whatever arrived within ``timeout_s``: callbacks may trail the final poll a little."""
+        whatever arrived within ``timeout_s``: callbacks may trail the final poll a little.
+        ``view`` reads a payload in the legacy keys (the design's ``Surface.view``)."""
         deadline = time.monotonic() + timeout_s
         while True:
             payloads = self.received(key)
             final = any(
-                isinstance(p, dict) and p.get("task_status") in checks.TERMINAL for p in payloads
+                isinstance(p, dict) and view(p).get("task_status") in checks.TERMINAL
+                for p in payloads
             )
             if final or time.monotonic() >= deadline:
                 return payloads
@@ -90,26 +96,119 @@ def sender(harness: Harness) -> Any:
     return send
 
 
-def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
-    """Create one task and check everything about it; returns the final task."""
+@dataclass(frozen=True)
+class Surface:
+    """How one design creates, queries and lists a task, and how its task object reads in
+    the legacy keys the named checks use (``view``); the checks stay one set for both."""
+
+    create: Callable[[dict[str, Any]], dict[str, Any]]  # body -> the created task, viewed
+    one: Callable[[str], dict[str, Any]]  # task id -> the task, viewed
+    by_external: Callable[[str], dict[str, Any]] | None
+    listed: Callable[[], list[dict[str, Any]]]
+    with_options: Callable[[dict[str, Any], str, str | None], dict[str, Any]]
+    callback_schema: str  # what a callback body must match
+    view: Callable[[Any], Any]
+
+
+def _legacy(harness: Harness, endpoint: Endpoint) -> Surface:
     ctx, target, ep = harness.ctx, harness.target, endpoint.id
     ops = {op.action: op for op in harness.registry if op.endpoint.id == ep}
-    external = unique_external_id()
-    body = {**body, "external_task_id": external}
-    if harness.receiver is not None:
-        body["callback_url"] = harness.receiver.url(external)
 
-    def get(path: str, **kwargs: Any) -> Any:
-        harness.recorder.requests += 1
-        return target.request("GET", path, **kwargs)
+    def one(ident: str) -> dict[str, Any]:
+        response = _request(harness, "GET", f"{endpoint.path}/{ident}")
+        task: dict[str, Any] = checks.response_conforms(ctx, ep, ops["get"], response)
+        return task
 
-    harness.recorder.requests += 1
-    created = checks.response_conforms(
-        ctx, ep, ops["create"], target.request("POST", endpoint.path, json=body)
+    def with_options(body: dict[str, Any], external: str, url: str | None) -> dict[str, Any]:
+        return {**body, "external_task_id": external, **({"callback_url": url} if url else {})}
+
+    return Surface(
+        create=lambda body: checks.response_conforms(
+            ctx, ep, ops["create"], target.request("POST", endpoint.path, json=body)
+        ),
+        one=one,
+        by_external=one if endpoint.query_by_external_id else None,
+        listed=lambda: checks.response_conforms(
+            ctx, ep, ops["list"], _request(harness, "GET", endpoint.path)
+        ),
+        with_options=with_options,
+        callback_schema="common/callback.json",
+        view=lambda task: task,
     )
+
+
+def _model_path(harness: Harness, endpoint: Endpoint) -> Surface:
+    """Created at the model's path, queried and listed through ``/tasks`` (the same store
+    for every task), statuses spelt ``succeeded`` (new-design-api.md 4-6)."""
+    ctx, target, ep = harness.ctx, harness.target, endpoint.id
+    by_id = {op.op_id: op for op in harness.registry}
+    create_op = by_id[f"{ep}.create"]
+    get_op, list_op = by_id["tasks-get.call"], by_id["tasks-list.call"]
+
+    def query(param: str, value: str) -> dict[str, Any]:
+        response = _request(harness, "GET", "/tasks", params={param: value})
+        found = checks.response_conforms(ctx, ep, get_op, response)
+        if len(found) != 1:
+            raise checks.CheckFailure("response_conforms", f"/tasks?{param}={value}: {found}")
+        return model_path_view(found[0])
+
+    def listed() -> list[dict[str, Any]]:
+        response = _request(harness, "POST", "/tasks", json={"limit": 500})
+        page = checks.response_conforms(ctx, ep, list_op, response)
+        return [model_path_view(task) for task in page["result"]]
+
+    def with_options(body: dict[str, Any], external: str, url: str | None) -> dict[str, Any]:
+        options = {**body.get("options", {}), "external_task_id": external}
+        return {**body, "options": {**options, **({"callback_url": url} if url else {})}}
+
+    return Surface(
+        create=lambda body: model_path_view(
+            checks.response_conforms(
+                ctx, ep, create_op, target.request("POST", endpoint.path, json=body)
+            )
+        ),
+        one=lambda ident: query("task_ids", ident),
+        by_external=lambda external: query("external_task_ids", external),
+        listed=listed,
+        with_options=with_options,
+        callback_schema="model-path/common/task.json",
+        view=model_path_view,
+    )
+
+
+def model_path_view(task: Any) -> dict[str, Any]:
+    """A model-path task object in the legacy keys the named checks read."""
+    if not isinstance(task, dict):
+        return {}
+    status = task.get("status")
+    return {
+        "task_id": task.get("id"),
+        "task_status": "succeed" if status == "succeeded" else status,
+        "task_status_msg": task.get("message", ""),
+        "task_info": {"external_task_id": task["external_id"]} if "external_id" in task else {},
+        "task_result": {"outputs": task.get("outputs", [])},
+        "created_at": task.get("create_time"),
+        "updated_at": task.get("update_time"),
+        "billing": task.get("billing"),
+    }
+
+
+def _request(harness: Harness, method: str, path: str, **kwargs: Any) -> Any:
+    harness.recorder.requests += 1
+    return harness.target.request(method, path, **kwargs)
+
+
+def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
+    """Create one task and check everything about it; returns the final task (viewed)."""
+    ctx, target, ep = harness.ctx, harness.target, endpoint.id
+    surface = (_legacy if endpoint.queried_per_endpoint else _model_path)(harness, endpoint)
+    external = unique_external_id()
+    url = harness.receiver.url(external) if harness.receiver is not None else None
+    body = surface.with_options(body, external, url)
+    harness.recorder.requests += 1
+    created = surface.create(body)
     harness.guard.record_spend()
-    path = f"{endpoint.path}/{created['task_id']}"
-    seen = [checks.response_conforms(ctx, ep, ops["get"], get(path))]
+    seen = [surface.one(created["task_id"])]
     waited, step = 0.0, (0.5 if target.has_clock else harness.poll_interval)
     while seen[-1]["task_status"] not in checks.TERMINAL:
         if waited > harness.profile.poll_timeout_s:
@@ -119,16 +218,11 @@ def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dic
             )
         target.wait(step)
         waited += step
-        seen.append(checks.response_conforms(ctx, ep, ops["get"], get(path)))
+        seen.append(surface.one(created["task_id"]))
     checks.lifecycle_monotonic(ctx, ep, seen)
     final = seen[-1]
-    listed = checks.response_conforms(ctx, ep, ops["list"], get(endpoint.path))
-    checks.query_equals_list(ctx, ep, final, listed)
-    by_external = None
-    if endpoint.query_by_external_id:
-        by_external = checks.response_conforms(
-            ctx, ep, ops["get"], get(f"{endpoint.path}/{external}")
-        )
+    checks.query_equals_list(ctx, ep, final, surface.listed())
+    by_external = surface.by_external(external) if surface.by_external else None
     checks.external_id_roundtrip(ctx, ep, external, final, by_external)
     if final["task_status"] == "succeed":
         checks.media_downloads(
@@ -137,9 +231,14 @@ def task_flow(harness: Harness, endpoint: Endpoint, body: dict[str, Any]) -> dic
     if harness.receiver is not None:
         payloads = harness.receiver.received(external)
         if payloads or harness.expect_callbacks:
-            payloads = harness.receiver.settled(external, CALLBACK_GRACE_S)
+            payloads = harness.receiver.settled(external, CALLBACK_GRACE_S, surface.view)
             if not payloads:
                 raise checks.CheckFailure("callbacks_in_order", "no callback arrived")
-            checks.callbacks_in_order(ctx, ep, ops["get"], payloads)
+            get_op = next(
+                (o for o in harness.registry if o.endpoint.id == ep and o.action == "get"), None
+            )
+            checks.callbacks_in_order(
+                ctx, ep, get_op, payloads, schema=surface.callback_schema, view=surface.view
+            )
     task: dict[str, Any] = final
     return task

@@ -4,7 +4,9 @@ schemathesis generates from a copy of our own ``/openapi.json`` prepared for gen
 - image inputs (``x-kling-image``) become one real image URL (by default Kling's own sample
   image from the AI Multi-Shot page), since random strings are never valid images;
 - ``allOf`` rules marked ``"x-kling-generate": false`` are left out: schemathesis cannot
-  combine them with the endpoint's other rules. Nothing is lost: every generated body is judged
+  combine them with the endpoint's other rules;
+- values only the service can issue (``x-kling-issued``, e.g. a listing's cursor) are never
+  generated: no made-up value is valid. Nothing is lost: every generated body is judged
   by the oracle against the full schema, and the left-out rules are reported.
 No hand-written strategy is involved.
 """
@@ -35,6 +37,8 @@ def _prepare(node: Any, image_url: str) -> Any:
                 "enum": [image_url],
                 "description": node.get("description", "image input"),
             }
+        if node.get("x-kling-issued") is True:
+            return {"not": {}, "description": node.get("description", "issued by the service")}
         out = {k: _prepare(v, image_url) for k, v in node.items()}
         if isinstance(out.get("allOf"), list):
             out["allOf"] = [

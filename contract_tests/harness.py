@@ -64,6 +64,9 @@ def build(options: Options, recorder: Recorder | None = None) -> Harness:
         raise ValueError(f"unknown profile {options.profile!r}; use one of {sorted(PROFILES)}")
     registry = Registry(load_spec())
     target = make_target(options.target, base_url=options.base_url, app_factory=options.app)
+    target.api_key_paths = frozenset(
+        path for op in registry if op.endpoint.design.auth == "api-key" for path in op.paths
+    )
     recorder = recorder or Recorder()
     receiver = CallbackReceiver() if options.callbacks and options.target != "real" else None
     return Harness(

@@ -34,6 +34,7 @@ def spawned_fake(
             "--concurrency",  # the suite checks contracts, not limits
             "off",
             "--no-check-references",  # generated bodies name made-up ids
+            "--no-check-balance",  # the suite spends far beyond the default packs
             *extra,
         ],
         stdout=subprocess.PIPE,

@@ -3,8 +3,9 @@
 - ``in-process``: a fresh fake (or any ASGI app factory) on a manual clock, through
   ``httpx.ASGITransport``; flows advance the clock instead of waiting.
 - ``url``: anything at ``--kling-base-url`` (e.g. ``kling-mock serve``); flows poll.
-- ``real``: Kling itself, credentials from ``KLING_ACCESS_KEY`` / ``KLING_SECRET_KEY``; flows
-  poll, and billable requests go through the spending guard.
+- ``real``: Kling itself, credentials from ``KLING_ACCESS_KEY`` / ``KLING_SECRET_KEY`` (and
+  ``KLING_API_KEY`` for the model-path design); flows poll, and billable requests go through
+  the spending guard.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Target:
     client: httpx.Client = field(repr=False)
     clock: ManualClock | None = None  # only in-process targets can be fast-forwarded
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    api_key: str | None = field(default=None, repr=False)  # the model-path design's credential
+    api_key_paths: frozenset[str] = frozenset()  # paths that take only the API key (harness.py)
 
     @property
     def has_clock(self) -> bool:
@@ -61,7 +64,8 @@ class Target:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        all_headers = {"Authorization": f"Bearer {self.token()}"} if auth else {}
+        credential = self.api_key if path in self.api_key_paths else None
+        all_headers = {"Authorization": f"Bearer {credential or self.token()}"} if auth else {}
         all_headers.update(headers or {})
         return self.client.request(method, path, headers=all_headers, **kwargs)
 
@@ -90,8 +94,11 @@ def load_app_factory(spec: str) -> Callable[..., Any]:
 def in_process(app_factory: str = "mock_server.app:create_app") -> Target:
     # The suite checks contracts, not limits: it leaves many tasks running on a stopped clock.
     # Its generated bodies name made-up ids (video_id, element_id, ...): references are not
-    # checked (tests/validation/test_references.py covers them).
-    settings = Settings(clock="manual", concurrency="off", check_references=False)
+    # checked (tests/validation/test_references.py covers them). It spends far beyond any
+    # pack, so packs do not refuse it (1102; tests/simulation covers that).
+    settings = Settings(
+        clock="manual", concurrency="off", check_references=False, check_balance=False
+    )
     clock = ManualClock()
     app = load_app_factory(app_factory)(settings, clock=clock)
     # Run the app's lifespan (worker, callback sender) when it has one, as a server would.
@@ -107,6 +114,7 @@ def in_process(app_factory: str = "mock_server.app:create_app") -> Target:
         client,
         clock=clock,
         closers=[bridge.close],
+        api_key=settings.api_key,
     )
 
 
@@ -117,16 +125,18 @@ def remote(kind: TargetKind, base_url: str | None, environ: dict[str, str] | Non
         access, secret = env.get("KLING_ACCESS_KEY"), env.get("KLING_SECRET_KEY")
         if not access or not secret:
             raise TargetError("the real target needs KLING_ACCESS_KEY and KLING_SECRET_KEY")
+        api_key = env.get("KLING_API_KEY")  # the model-path design needs it (else: skipped)
     else:
         if not base_url:
             raise TargetError("the url target needs --kling-base-url")
         defaults = Settings()
         access = env.get("KLING_ACCESS_KEY") or defaults.access_key
         secret = env.get("KLING_SECRET_KEY") or defaults.secret_key
+        api_key = env.get("KLING_API_KEY") or defaults.api_key
     base_url = base_url.rstrip("/")
     probe(base_url)
     client = httpx.Client(base_url=base_url, timeout=60)
-    return Target(kind, base_url, access, secret, client)
+    return Target(kind, base_url, access, secret, client, api_key=api_key)
 
 
 def probe(base_url: str, timeout_s: float = 5.0) -> None:

@@ -21,6 +21,8 @@ from mock_server.paths import SCHEMAS_DIR
 
 DEFAULT_ACCESS_KEY = "mock-access-key"
 DEFAULT_SECRET_KEY = "mock-secret-key"
+# The model-path design takes only an API key (new-design-api.md 1.2): the default account has one.
+DEFAULT_API_KEY = "mock-api-key"
 _READERS = {".json": json.loads, ".toml": tomllib.loads}
 
 

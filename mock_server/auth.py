@@ -34,6 +34,11 @@ from mock_server.tasks.clock import Clock
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime can name
 CACHE_SIZE = 4096  # verified tokens kept; a token is about 200 bytes
 HS256 = HMACAlgorithm(HMACAlgorithm.SHA256)
+# The live answer to a JWT or an unknown key on a model-path endpoint (new-design-api.md 1.2, 8).
+API_KEY_ONLY = (
+    "Authentication error. The current API does not support AK/SK; please go to the console "
+    "(https://kling.ai/dev/api-key) to create API key."
+)
 Verified = tuple[Account, float | None, float | None]  # account, nbf, exp
 
 
@@ -65,9 +70,13 @@ class Authenticator:
             for key in account.api_keys:
                 self._by_api_key[key] = account
 
-    def authenticate(self, header: str | None) -> Account:
+    def authenticate(self, header: str | None, *, api_key_only: bool = False) -> Account:
+        """``api_key_only``: the model-path design takes only a plain API key; anything else,
+        a valid JWT included, is refused with its one live answer (new-design-api.md 1.2)."""
         if header is None:
             raise KlingError(1001)
+        if api_key_only:
+            return self._api_key(header)
         verified = self._cache.get(header)
         if verified is None:
             verified = self._check(header)
@@ -82,6 +91,15 @@ class Authenticator:
             raise KlingError(1003)
         if exp is not None and exp <= now - self._leeway:
             raise KlingError(1004)
+        return account
+
+    def _api_key(self, header: str) -> Account:
+        if not header.strip():
+            raise KlingError(1001)
+        scheme, _, token = header.strip().partition(" ")
+        account = self._by_api_key.get(token.strip()) if scheme.lower() == "bearer" else None
+        if account is None:
+            raise KlingError(1002, API_KEY_ONLY)
         return account
 
     def _check(self, header: str) -> Verified:

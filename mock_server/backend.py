@@ -34,7 +34,7 @@ from mock_server.simulation.quotas import Limits
 from mock_server.simulation.report import build_report
 from mock_server.simulation.rules import FaultDecision
 from mock_server.simulation.scenarios import build_rule_set, startup_scenario
-from mock_server.spec.registry import Endpoint, Operation, Registry
+from mock_server.spec.registry import LEGACY, Design, Endpoint, Operation, Registry
 from mock_server.tasks.clock import SimClock
 from mock_server.tasks.ids import IdFactory
 from mock_server.tasks.lifecycle import Lifecycle
@@ -107,6 +107,7 @@ class Backend:
             concurrency=self.settings.concurrency,
             scope=self.settings.concurrency_scope,
             rate_limit=self.settings.rate_limit,
+            check_balance=self.settings.check_balance,
         )
         self.faults = build_rule_set(self._scenario, seed=self.ids.seed)
         endpoints = self.registry.endpoints
@@ -136,9 +137,18 @@ class Backend:
         return build_report(self.journal.rows(), self.callbacks.journal.rows())
 
     def render(self, task: Task) -> dict[str, Any]:
-        """A task as the query endpoint shows it (and as callbacks carry it)."""
+        """A task as its design's query shows it, and as its callbacks carry it (the body
+        follows the path the task was created through: new-design-api.md 7, the guess)."""
         ep = self.registry.endpoints[task.endpoint]
+        if ep.design.render == "model-path":
+            return render.model_path_task(task, ep.pool, materials_key="materials")
         return render.task_data(task, watermark_supported=ep.watermark)
+
+    def render_created(self, task: Task) -> dict[str, Any]:
+        """The create reply's ``data`` in the task's design."""
+        if self.registry.endpoints[task.endpoint].design.render == "model-path":
+            return render.model_path_create(task)
+        return render.create_data(task)
 
     # -- media -----------------------------------------------------------------------------
 
@@ -161,9 +171,9 @@ class Backend:
 
     # -- requests --------------------------------------------------------------------------
 
-    def authenticate(self, header: str | None) -> Account:
+    def authenticate(self, header: str | None, design: Design = LEGACY) -> Account:
         """The caller's account (1001-1004), within its request rate (1302)."""
-        account = self.auth.authenticate(header)
+        account = self.auth.authenticate(header, api_key_only=design.auth == "api-key")
         self.limits.check_rate(account.access_key, self.clock.now_ms())
         return account
 
@@ -173,7 +183,8 @@ class Backend:
         validator = self.validators.get(op.op_id)
         if validator is None:
             return instance if isinstance(instance, dict) else {}
-        return validator.with_defaults(validator.validate(instance))
+        # The fields the engine reads, lifted to where it reads them (a design's ``fields``).
+        return op.endpoint.design.lift(validator.with_defaults(validator.validate(instance)))
 
     def check_references(self, op: Operation, account: Account, body: dict[str, Any]) -> None:
         """1201 unless every id the body names is a live object of this account (or a preset);

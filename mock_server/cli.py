@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from mock_server.accounts import DEFAULT_SECRET_KEY
+from mock_server.accounts import DEFAULT_API_KEY, DEFAULT_SECRET_KEY
 from mock_server.settings import Settings
 from mock_server.version import package_version
 
@@ -127,11 +127,12 @@ def warnings_for(settings: Settings) -> list[str]:
     """What a user should know before others can reach the fake."""
     if is_loopback(settings.host):
         return []
-    if settings.accounts_file is None and settings.secret_key == DEFAULT_SECRET_KEY:
+    default_keys = settings.secret_key == DEFAULT_SECRET_KEY or settings.api_key == DEFAULT_API_KEY
+    if settings.accounts_file is None and default_keys:
         return [
             f"warning: listening on {settings.host} (not loopback) with the default, public "
             "credentials: anyone who can reach this port can use the fake. Set --secret-key "
-            "or --accounts-file."
+            "and --api-key, or --accounts-file."
         ]
     return []
 
@@ -151,11 +152,12 @@ def banner(settings: Settings, port: int, *, seed: int | None = None) -> str:
             if settings.secret_key == DEFAULT_SECRET_KEY
             else "  secret key: (from KLING_SECRET_KEY / --secret-key)"
         )
-        lines.append(
-            "  API key: accepted (from KLING_API_KEY / --api-key)"
-            if settings.api_key
-            else "  API key: none (JWT only; --api-key adds one)"
-        )
+        if settings.api_key == DEFAULT_API_KEY:
+            lines.append(f"  API key: {DEFAULT_API_KEY}")
+        elif settings.api_key:
+            lines.append("  API key: (from KLING_API_KEY / --api-key)")
+        else:
+            lines.append("  API key: none (JWT only; the model-path design needs one)")
     if settings.public_base_url:
         lines.append(f"  result URLs under {settings.public_base_url}")
     shown_seed = settings.seed if settings.seed is not None else seed

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from mock_server.accounts import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Account, load_accounts
+from mock_server.accounts import (
+    DEFAULT_ACCESS_KEY,
+    DEFAULT_API_KEY,
+    DEFAULT_SECRET_KEY,
+    Account,
+    load_accounts,
+)
 from mock_server.answers import ERRORS_MODES, ErrorsMode
 from mock_server.callbacks.policy import CallbackPolicy
 from mock_server.callbacks.signing import parse_secret
@@ -42,9 +48,10 @@ class Settings:
         secret=True,
     )
     api_key: str | None = _opt(
-        None,
+        DEFAULT_API_KEY,
         "KLING_API_KEY",
-        "Also accept this plain API key for the default account.",
+        "Plain API key of the default account (the model-path design takes only this; the "
+        "legacy /v1 paths take it or a JWT). Empty: JWT only.",
         secret=True,
     )
     accounts_file: Path | None = _opt(
@@ -173,6 +180,12 @@ class Settings:
         "KLING_MOCK_CHECK_REFERENCES",
         "Refuse (1201) ids a request names (video_id, audio_id, element_id, voice_id, "
         "session_id, face_id) that are not presets or live objects the fake made for the account.",
+    )
+    check_balance: bool = _opt(
+        True,
+        "KLING_MOCK_CHECK_BALANCE",
+        "Refuse (1102) a create whose units the account's packs (or cash) cannot pay. Charges "
+        "are still recorded; the contract suite turns it off (it spends far beyond any pack).",
     )
     max_body_bytes: int = _opt(
         64 * 1024 * 1024,

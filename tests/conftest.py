@@ -10,6 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from mock_server import ManualClock, Settings, create_app, mint_token
+from mock_server.accounts import DEFAULT_API_KEY
 from mock_server.backend import Backend
 
 pytest_plugins = ["pytester"]
@@ -116,3 +117,11 @@ def prepare_state(
             )
 
         yield prepare
+
+
+def design_headers(endpoint: Any) -> dict[str, str]:
+    """The credential an endpoint's design takes: the shared clients carry a JWT, and the
+    model-path design takes only the API key (new-design-api.md 1.2)."""
+    if endpoint.design.auth == "api-key":
+        return {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+    return {}

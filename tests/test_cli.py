@@ -140,7 +140,11 @@ def test_bad_accounts_files_name_the_file_and_the_field(
 def test_non_loopback_with_default_credentials_warns() -> None:
     assert warnings_for(Settings(host="0.0.0.0"))
     assert "default" in warnings_for(Settings(host="0.0.0.0"))[0]
-    assert not warnings_for(Settings(host="0.0.0.0", secret_key="a-long-private-secret"))
+    # the default API key is as public as the default secret
+    assert warnings_for(Settings(host="0.0.0.0", secret_key="a-long-private-secret"))
+    private = Settings(host="0.0.0.0", secret_key="a-long-private-secret", api_key="sk-private")
+    assert not warnings_for(private)
+    assert not warnings_for(dataclasses.replace(private, api_key=""))
     assert not warnings_for(Settings(host="127.0.0.1"))
     assert not warnings_for(Settings(host="::1"))
 
@@ -151,10 +155,11 @@ def test_banner_shows_api_key_mode_public_url_seed_and_fail_rate() -> None:
         8000,
         seed=42,
     )
-    assert "API key: accepted" in text and "sk-1" not in text
+    assert "API key: (from KLING_API_KEY" in text and "sk-1" not in text
     assert "https://kling.test" in text
     assert "fail rate 0.25" in text and "seed 42" in text
-    assert "API key: none" in banner(Settings(), 8000, seed=1)
+    assert "API key: mock-api-key" in banner(Settings(), 8000, seed=1)
+    assert "API key: none" in banner(Settings(api_key=""), 8000, seed=1)
 
 
 def test_makefile_leaves_host_and_port_to_the_environment() -> None:

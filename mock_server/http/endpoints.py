@@ -20,6 +20,7 @@ from mock_server.http.envelope import success
 from mock_server.http.intake import Input, Intake
 from mock_server.responders import RESPONDERS, CallContext
 from mock_server.results import render
+from mock_server.spec.registry import Endpoint as SpecEndpoint
 from mock_server.spec.registry import Operation
 
 Endpoint = Callable[..., Awaitable[Response]]  # (request, op=Operation) -> Response
@@ -52,7 +53,7 @@ def _account(request: Request, backend: Backend, op: Operation) -> Account:
     _intake(request).guard(request)  # the header and the request line are text first
     header = request.headers.get("authorization")
     _note(request, endpoint=op.endpoint.id, action=op.action, token=digest(header))
-    account = backend.authenticate(header)
+    account = backend.authenticate(header, op.endpoint.design)
     _note(request, account=account.access_key)
     return account
 
@@ -71,7 +72,7 @@ async def create(request: Request, op: Operation) -> Response:
     fault = request.scope.get("state", {}).get("kling_fault")  # simulation/middleware.py
     task = backend.create_task(op, account, given.raw, given.body, str(request.base_url), fault)
     _note(request, task_ids=[task.task_id])
-    return success(render.create_data(task), backend.ids.request_id())
+    return success(backend.render_created(task), backend.ids.request_id())
 
 
 async def get(request: Request, op: Operation) -> Response:
@@ -117,6 +118,18 @@ async def call(request: Request, op: Operation) -> Response:
     backend.record_issued(op.endpoint, account.access_key, data)
     omit = op.endpoint.live_omits_data and backend.answers.live  # manifest "live"
     return success(data, backend.ids.request_id(), omit_data=omit)
+
+
+async def unknown_model(request: Request, served: tuple[SpecEndpoint, ...]) -> Response:
+    """A model-in-path create for a model no manifest entry serves: the caller is checked as
+    for any model of the path, then 1203 (new-design-api.md 3, the sheet's guess)."""
+    backend = _backend(request)
+    _intake(request).guard(request)
+    backend.authenticate(request.headers.get("authorization"), served[0].design)
+    models = ", ".join(str(ep.model) for ep in served)
+    raise backend.answers.error(
+        "model_not_found", model=request.path_params["model"], supported=models
+    )
 
 
 BY_ACTION: dict[str, Endpoint] = {

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mock_server.http.endpoints import BY_ACTION, Endpoint
+from mock_server.http.endpoints import BY_ACTION, Endpoint, unknown_model
 from mock_server.spec.registry import Registry
 
 
@@ -31,7 +31,7 @@ def api_routes(registry: Registry) -> list[BaseRoute]:
         for path in op.paths:  # an alias is a second route to the same operation
             by_path.setdefault(path, {})[op.method] = partial(BY_ACTION[op.action], op=op)
             names.setdefault(path, []).append(op.op_id)
-    return [
+    routes: list[BaseRoute] = [
         Route(
             path,
             partial(_by_method, handlers=handlers),
@@ -40,3 +40,8 @@ def api_routes(registry: Registry) -> list[BaseRoute]:
         )
         for path, handlers in by_path.items()
     ]
+    # After every served model: /text-to-video/{model} for a model no entry serves (1203).
+    for template, served in registry.model_templates().items():
+        handler = partial(unknown_model, served=tuple(served))
+        routes.append(Route(template, handler, methods=["POST"], name=f"{template} unknown"))
+    return routes

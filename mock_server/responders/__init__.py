@@ -49,7 +49,13 @@ responder = registrar(RESPONDERS, "responder")
 
 def _load() -> None:
     # Import for the registration side effect; kept at the bottom to avoid import cycles.
-    from mock_server.responders import account, library, media_tools, multi_elements  # noqa: F401
+    from mock_server.responders import (  # noqa: F401
+        account,
+        library,
+        media_tools,
+        multi_elements,
+        tasks,
+    )
 
 
 _load()

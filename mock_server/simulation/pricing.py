@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from mock_server import fieldpath
+
 if TYPE_CHECKING:
     from mock_server.spec.registry import Registry
 
@@ -98,11 +100,8 @@ def _present(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _get(request: Mapping[str, Any], field: str) -> Any:
-    value: Any = request
-    for part in field.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return _ABSENT
-        value = value[part]
+    """A dotted field; ``contents[type=feature_video]`` is the first such item (fieldpath.py)."""
+    value = fieldpath.get(dict(request), field, _ABSENT)
     return _ABSENT if value is None or value == "" else value
 
 

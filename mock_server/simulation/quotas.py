@@ -83,8 +83,10 @@ class Limits:
         concurrency: str = DEFAULT_CONCURRENCY,
         scope: str = "pool",
         rate_limit: float | None = None,
+        check_balance: bool = True,
     ) -> None:
         self._accounts = {a.access_key: a for a in accounts}
+        self._check_balance = check_balance
         self._default_quotas = parse_concurrency(concurrency)
         self._scope = scope
         self._default_rate = rate_limit
@@ -148,7 +150,8 @@ class Limits:
         if endpoint.pool is None:
             return
         packs = self.packs(account)
-        self.ledger.check(account.access_key, packs, endpoint.pool, units)
+        if self._check_balance:
+            self.ledger.check(account.access_key, packs, endpoint.pool, units)
         self.ledger.charge(
             account.access_key,
             packs,
@@ -186,7 +189,8 @@ class Limits:
             key = self._key(account.access_key, pool, body)
             if self._in_use[key] + slots_of(endpoint, body) > quotas[pool]:
                 raise KlingError(1303, OVER_CONCURRENCY)
-        self.ledger.check(account.access_key, self.packs(account), pool, units)
+        if self._check_balance:
+            self.ledger.check(account.access_key, self.packs(account), pool, units)
 
     def on_change(self, change: StatusChange, endpoint: Endpoint) -> None:
         """Lifecycle listener: hold slots from submitted, release and charge at the end."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
@@ -20,6 +20,38 @@ from mock_server.spec.loader import Spec
 EndpointKind = Literal["task", "sync", "catalog", "account"]
 Action = Literal["create", "get", "list", "sync", "catalog", "account"]
 KINDS: frozenset[str] = frozenset({"task", "sync", "catalog", "account"})
+
+
+@dataclass(frozen=True)
+class Design:
+    """One API design (manifest ``designs``): who may call it, how its tasks are rendered and
+    where its bodies keep the fields the engine reads (``fields``: name -> dotted path)."""
+
+    name: str
+    auth: str = "jwt-or-api-key"
+    render: str = "legacy"
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_manifest(cls, name: str, entry: dict[str, Any]) -> Design:
+        return cls(name, entry["auth"], entry["render"], dict(entry.get("fields", {})))
+
+    def lift(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with each field of ``fields`` copied to the top level, where the engine
+        (callbacks, external ids, builders, watermarks) reads it; legacy bodies are unchanged."""
+        if not self.fields:
+            return body
+        out = dict(body)
+        for name, dotted in self.fields.items():
+            value: Any = body
+            for part in dotted.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None and name not in out:
+                out[name] = value
+        return out
+
+
+LEGACY = Design("legacy")
 
 
 @dataclass(frozen=True)
@@ -45,12 +77,31 @@ class Endpoint:
     units: dict[str, Any]  # price rule for final_unit_deduction
     aliases: tuple[str, ...] = ()  # other spellings of ``path``, each a second route
     live_omits_data: bool = False  # --errors live: the success envelope has no data
+    design: Design = LEGACY  # which API design: auth, rendering, where fields live
+    model: str | None = None  # model-in-path designs: the model this entry serves
+    template: str | None = None  # ``path`` with ``{model}`` left in (the unknown-model route)
+
+    @property
+    def queried_per_endpoint(self) -> bool:
+        """Legacy tasks are queried at ``path/{id}`` and listed at ``path``; the model-path
+        design has one query surface for every task (``/tasks``)."""
+        return self.design.render == "legacy"
 
     @classmethod
-    def from_manifest(cls, entry: dict[str, Any], spec: Spec) -> Endpoint:
+    def from_manifest(
+        cls, entry: dict[str, Any], spec: Spec, designs: dict[str, Design] | None = None
+    ) -> Endpoint:
         kind = entry["kind"]
         if kind not in KINDS:
             raise ValueError(f"manifest {entry.get('id')}: unknown kind {kind!r}")
+        designs = designs if designs is not None else {LEGACY.name: LEGACY}
+        design_name = entry.get("design", LEGACY.name)
+        if design_name not in designs:
+            raise ValueError(f"manifest {entry['id']}: unknown design {design_name!r}")
+        design = designs[design_name]
+        model = entry.get("model")
+        template = entry["path"] if model is not None else None
+        path = entry["path"].replace("{model}", model) if model is not None else entry["path"]
         default_request = f"requests/{entry['id']}.json"
         request = entry.get("request", default_request if default_request in spec.schemas else None)
         request_schema = spec.schema(request) if request else {}
@@ -59,7 +110,7 @@ class Endpoint:
             title=entry.get("title", entry["id"]),
             doc=str(entry.get("doc", "")),
             kind=kind,
-            path=entry["path"],
+            path=path,
             method=entry.get("method", "POST" if kind == "task" else "GET").upper(),
             request=request,
             result=entry.get("result"),
@@ -72,10 +123,14 @@ class Endpoint:
             query_by_external_id=bool(entry.get("query_by_external_id", True)),
             parent_video=bool(entry.get("parent_video", False)),
             catalog=entry.get("catalog"),
-            watermark="watermark_info" in (request_schema.get("properties") or {}),
+            watermark="watermark_info" in (request_schema.get("properties") or {})
+            or "watermark_info" in design.fields,
             units=dict(entry.get("units", {"rate": 0, "estimate": "no units rule: free"})),
             aliases=tuple(a["path"] for a in entry.get("aliases", [])),
             live_omits_data=bool(entry.get("live", {}).get("omit_data", False)),
+            design=design,
+            model=model,
+            template=template,
         )
 
 
@@ -132,9 +187,12 @@ class Registry:
             check_manifest(spec)
             _CHECKED[id(spec.manifest)] = spec.manifest
         self.spec = spec
+        self.designs: dict[str, Design] = {LEGACY.name: LEGACY}
+        for name, entry in (spec.manifest.get("designs") or {}).items():
+            self.designs[name] = Design.from_manifest(name, entry)
         self.endpoints: dict[str, Endpoint] = {}
         for entry in spec.manifest.get("endpoints", []):
-            endpoint = Endpoint.from_manifest(entry, spec)
+            endpoint = Endpoint.from_manifest(entry, spec, self.designs)
             if endpoint.id in self.endpoints:
                 raise ValueError(f"manifest: endpoint id {endpoint.id!r} appears twice")
             self.endpoints[endpoint.id] = endpoint
@@ -146,6 +204,15 @@ class Registry:
                     raise ValueError(f"manifest: route {op.method} {path} is declared twice")
                 seen.add((op.method, path))
         self.operations: list[Operation] = sorted(ops, key=lambda op: (op.templated, op.path))
+
+    def model_templates(self) -> dict[str, list[Endpoint]]:
+        """Model-in-path templates (``/text-to-video/{model}``) -> the endpoints serving one
+        model each: a request for a model no entry serves is answered 1203 there."""
+        out: dict[str, list[Endpoint]] = {}
+        for ep in self.endpoints.values():
+            if ep.template is not None:
+                out.setdefault(ep.template, []).append(ep)
+        return out
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations)
@@ -165,6 +232,11 @@ class Registry:
         schema.pop("$id", None)
         schema["properties"]["pageSize"]["maximum"] = page_size_max
         return schema
+
+    def create_data_schema(self, ep: Endpoint) -> str:
+        if ep.design.render == "legacy":
+            return "common/create_data.json"
+        return f"{ep.design.render}/common/create_data.json"
 
     def task_schema(self, endpoint: Endpoint) -> dict[str, Any]:
         result = self._ref(f"results/{endpoint.result}.json")
@@ -187,8 +259,10 @@ class Registry:
                 ep,
                 body,
                 None,
-                self._ref("common/create_data.json"),
+                self._ref(self.create_data_schema(ep)),
             )
+            if not ep.queried_per_endpoint:
+                return
             yield Operation(f"{ep.id}.get", "get", "GET", ep.path + "/{id}", ep, None, None, task)
             yield Operation(
                 f"{ep.id}.list",

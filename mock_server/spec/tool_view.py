@@ -3,8 +3,9 @@
 ``spec/openapi.py`` keeps the ``x-kling-*`` keywords, which only the fake understands.
 ``for_tools`` rewrites a copy into plain OpenAPI for the server's settings: the mode rules it
 applies become ``allOf`` entries and the ones it skips go, catalogues become enums, image inputs
-are URL strings, and lenient scalar conversion (validation/coercion.py) widens the types. The
-validation schemas themselves are never touched.
+are URL strings, lenient scalar conversion (validation/coercion.py) widens the types, and values
+only the service issues (``x-kling-issued``: a cursor) are never to be sent. The validation
+schemas themselves are never touched.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ IMAGE_NOTE = (
     " In this document: an http(s) URL (accepted without fetching). Raw Base64 (no data: "
     "prefix) is accepted too, and checked: decoded, format, size and sides."
 )
+ISSUED_NOTE = (
+    " In this document: never sent (only a value this service returned is valid, e.g. a "
+    "next_cursor; a client sends it back as a string)."
+)
 _INT_TEXT = "^-?[0-9]+$"
 _NUM_TEXT = "^-?[0-9]+(\\.[0-9]+)?$"
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "const")
@@ -36,6 +41,8 @@ def _standard(node: Any, *, strict: bool, live: bool) -> Any:
         return [_standard(v, strict=strict, live=live) for v in node]
     if not isinstance(node, dict):
         return node
+    if node.get("x-kling-issued") is True:  # no made-up value is valid: tools never send one
+        return {"not": {}, "description": node.get("description", "") + ISSUED_NOTE}
     out = {k: _standard(v, strict=strict, live=live) for k, v in node.items()}
     for key, on in (("x-kling-strict", strict), ("x-kling-live", live)):
         sub = out.pop(key, None)

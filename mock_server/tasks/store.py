@@ -8,8 +8,10 @@ a slice taken from the end, never a sort.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from mock_server.tasks.model import Task
@@ -25,6 +27,10 @@ class TaskStore(Protocol):
     def external_taken(self, account: str, external_task_id: str) -> bool: ...
     def page(self, account: str, endpoint: str, page_num: int, page_size: int) -> list[Task]: ...
     def tasks(self, account: str | None = None) -> list[Task]: ...
+    def by_external(self, account: str, external_task_id: str) -> Task | None: ...
+    def newest_first(
+        self, account: str, *, start_ms: int, end_ms: int, before: int | None = None
+    ) -> Iterator[tuple[int, Task]]: ...
     def put_record(self, kind: str, account: str, key: str, value: dict[str, Any]) -> None: ...
     def get_record(self, kind: str, account: str, key: str) -> dict[str, Any] | None: ...
     def records(self, kind: str, account: str) -> list[dict[str, Any]]: ...
@@ -90,6 +96,28 @@ class InMemoryTaskStore:
             return []
         start = max(stop - page_size, 0)
         return [self._by_id[i] for i in reversed(ids[start:stop])]
+
+    def by_external(self, account: str, external_task_id: str) -> Task | None:
+        found = self._by_external.get((account, external_task_id))
+        return self._by_id.get(found) if found else None
+
+    def newest_first(
+        self, account: str, *, start_ms: int, end_ms: int, before: int | None = None
+    ) -> Iterator[tuple[int, Task]]:
+        """(position, task) of the account's tasks created in ``[start_ms, end_ms]``, newest
+        first, starting below ``before`` (a position an earlier call yielded). Positions
+        never change (tasks are only appended), so they make stable cursors; finding the
+        window is a binary search (creation times never decrease), so a page costs
+        O(log n + page), not a scan of the account."""
+        ids = self._by_account.get(account, [])
+        top = bisect.bisect_right(ids, end_ms, key=lambda i: self._by_id[i].created_at)
+        if before is not None:
+            top = min(top, before)
+        for position in range(top - 1, -1, -1):
+            task = self._by_id[ids[position]]
+            if task.created_at < start_ms:
+                return
+            yield position, task
 
     def tasks(self, account: str | None = None) -> list[Task]:
         """Every task (of one account, or of all), oldest first."""

@@ -6,8 +6,11 @@ Adding a rule means adding a function here and naming it in a schema.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from mock_server import fieldpath
 
 Problem = tuple[tuple[str | int, ...], str]
 Rule = Callable[[dict[str, Any], dict[str, Any]], Iterator[Problem]]
@@ -22,11 +25,88 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _get(instance: Any, dotted: str, default: Any = None) -> Any:
+    """The value at a dotted path (``settings.duration``), or ``default`` if absent."""
+    return fieldpath.get(instance, dotted, default)
+
+
 def _applies(instance: dict[str, Any], params: dict[str, Any]) -> bool:
-    """All ``when`` conditions hold: ``{"field", "in", "default"?}``, one or a list."""
+    """All ``when`` conditions hold: ``{"field", "in", "default"?}``, one or a list; a field
+    may be dotted."""
     when = params.get("when") or []
     conditions = when if isinstance(when, list) else [when]
-    return all(instance.get(c["field"], c.get("default")) in c["in"] for c in conditions)
+    return all(_get(instance, c["field"], c.get("default")) in c["in"] for c in conditions)
+
+
+SELECTOR = re.compile(r"^(?P<array>\w+)\[(?P<key>\w+)=(?P<value>[^\]]+)\]\.(?P<field>\w+)$")
+
+
+def _texts(instance: dict[str, Any], where: str) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """(path, value) of a field (``prompt``) or of a field of every array item whose ``key``
+    has ``value`` (``contents[type=prompt].text``)."""
+    match = SELECTOR.match(where)
+    if match is None:
+        if where in instance:
+            yield (where,), instance[where]
+        return
+    items = instance.get(match["array"])
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        matches = isinstance(item, dict) and item.get(match["key"]) == match["value"]
+        if matches and match["field"] in item:
+            yield (match["array"], index, match["field"]), item[match["field"]]
+
+
+SHOT_START = re.compile(r"^\s*(?:shot|镜头)\s*\d+\s*,", re.IGNORECASE)
+SHOT = re.compile(r"^(?:shot|镜头)\s*(\d+)\s*,\s*([^,]*?)\s*,\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def shot_prompt(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
+    """A prompt written in the multi-shot syntax (``shot 1, 2, words; shot 2, 3, words;``,
+    new-design-api.md 1.5) numbers its shots 1, 2, ... up to ``max_shots``, gives each a whole
+    number of seconds >= 1 that add up to ``total``, and at most ``max_chars`` words each. A
+    prompt that does not start like a shot is a single-shot prompt and is not checked."""
+    if not _applies(instance, params):
+        return
+    total = _number(_get(instance, params["total"], params.get("total_default")))
+    for path, text in _texts(instance, params["prompt"]):
+        if not isinstance(text, str) or not SHOT_START.match(text):
+            continue
+        problem = _shot_problem(text, params, total)
+        if problem:
+            yield path, problem
+
+
+def _shot_problem(text: str, params: dict[str, Any], total: float | None) -> str | None:
+    shots = [s.strip() for s in text.split(";") if s.strip()]
+    if len(shots) > int(params["max_shots"]):
+        return f"at most {params['max_shots']} shots, got {len(shots)}"
+    seconds = 0.0
+    for number, shot in enumerate(shots, start=1):
+        match = SHOT.match(shot)
+        if match is None:
+            return f"shot {number}: must be written 'shot {number}, <seconds>, <description>'"
+        if int(match[1]) != number:
+            return f"shot {number}: shots must be numbered 1, 2, 3, ... (got {match[1]})"
+        length = _number(match[2])
+        if length is None or length < 1 or length != int(length):
+            return f"shot {number}: the length must be a whole number of seconds >= 1"
+        if not match[3].strip() or len(match[3]) > int(params["max_chars"]):
+            return f"shot {number}: the description must have 1 to {params['max_chars']} characters"
+        seconds += length
+    if total is not None and abs(seconds - total) > 1e-9:
+        return f"the shot lengths must add up to {params['total']} ({total:g}), got {seconds:g}"
+    return None
+
+
+def max_list_items(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
+    """The ``separator``-separated lists in ``fields`` hold at most ``max`` items together."""
+    count = 0
+    for name in params["fields"]:
+        value = instance.get(name)
+        if isinstance(value, str):
+            count += sum(1 for part in value.split(params["separator"]) if part.strip())
+    if count > int(params["max"]):
+        yield (), str(params["message"])
 
 
 def sum_equals(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
@@ -90,4 +170,6 @@ RULES: dict[str, Rule] = {
     "sum_equals": sum_equals,
     "max_area_factor": max_area_factor,
     "less_than": less_than,
+    "shot_prompt": shot_prompt,
+    "max_list_items": max_list_items,
 }

@@ -9,6 +9,7 @@ choose and word the error (and to judge what jsonschema-rs cannot read). Validat
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -172,7 +173,8 @@ class RequestValidator:
         self._max_chars = max_string_chars
         self._max_unknown = max_unknown_fields
         self._resolver = registry.resolver(base_uri=str(schema.get("$id", "")))
-        self.defaults = _top_level_defaults(schema, self._resolver)
+        self.defaults = _defaults(schema, self._resolver)
+        self.nested = _nested_defaults(schema, self._resolver)
         self.is_valid = is_valid  # fast.py: trusted only when it says valid
         self._declared = Declared()  # fills on first use; the same answers every time
         self._coerce = Coercer()
@@ -218,15 +220,55 @@ class RequestValidator:
         return prepared
 
     def with_defaults(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The body as the service sees it: documented defaults filled in at the top level."""
-        return {**self.defaults, **body}
+        """The body as the service sees it: documented defaults filled in at the top level and
+        one level down, inside objects such as the model-path design's ``settings``."""
+        out = {**self.defaults, **body}
+        for name, defaults in self.nested.items():
+            value = out.get(name)
+            if isinstance(value, dict):
+                out[name] = {**defaults, **value}
+        return out
 
 
-def _top_level_defaults(schema: Schema, resolver: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _properties(schema: Any, resolver: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(name, subschema, its resolver) of every property the schema declares directly or
+    through ``$ref`` and ``allOf`` (where shared pieces are narrowed per model)."""
+    schema, resolver = resolve(schema, resolver)
+    if not isinstance(schema, dict):
+        return
     for name, sub in (schema.get("properties") or {}).items():
-        if isinstance(sub, dict) and "$ref" in sub and "default" not in sub:
-            sub, _ = resolve(sub, resolver)
-        if isinstance(sub, dict) and "default" in sub:
-            out[name] = sub["default"]
+        yield name, sub, resolver
+    for sub in schema.get("allOf") or []:
+        yield from _properties(sub, resolver)
+
+
+def _default_of(sub: Any, resolver: Any) -> tuple[bool, Any]:
+    while isinstance(sub, dict):
+        if "default" in sub:
+            return True, sub["default"]
+        for part in sub.get("allOf") or []:
+            found, value = _default_of(part, resolver)
+            if found:
+                return True, value
+        if "$ref" not in sub:
+            break
+        sub, resolver = resolve({"$ref": sub["$ref"]}, resolver)
+    return False, None
+
+
+def _defaults(schema: Schema, resolver: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, sub, sub_resolver in _properties(schema, resolver):
+        found, value = _default_of(sub, sub_resolver)
+        if found and name not in out:
+            out[name] = copy.deepcopy(value)
+    return out
+
+
+def _nested_defaults(schema: Schema, resolver: Any) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, sub, sub_resolver in _properties(schema, resolver):
+        inner = _defaults(sub, sub_resolver)
+        if inner:
+            out[name] = {**inner, **out.get(name, {})}
     return out

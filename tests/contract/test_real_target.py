@@ -17,16 +17,17 @@ from contract_tests.spend import SpendGuard
 from mock_server import Settings, SystemClock
 from mock_server.respx_router import KlingFake, kling_respx
 
-AK, SK = "ak-real-test", "sk-real-test-secret"
+AK, SK, KEY = "ak-real-test", "sk-real-test-secret", "key-real-test"
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlingFake]:
     monkeypatch.setenv("KLING_ACCESS_KEY", AK)
     monkeypatch.setenv("KLING_SECRET_KEY", SK)
+    monkeypatch.setenv("KLING_API_KEY", KEY)  # the model-path design takes only the API key
     # A fast system clock: the harness polls the "real" target in real time.
     with kling_respx(
-        Settings(access_key=AK, secret_key=SK, speed=500), clock=SystemClock()
+        Settings(access_key=AK, secret_key=SK, api_key=KEY, speed=500), clock=SystemClock()
     ) as fake:
         yield fake
 
@@ -98,3 +99,18 @@ def test_missing_credentials_stop_the_run(
     result = run(pytester, "-k", "auth")
     assert result.ret == 4
     assert "needs KLING_ACCESS_KEY" in result.stdout.str() + result.stderr.str()
+
+
+def test_without_an_api_key_the_model_path_design_is_skipped(
+    pytester: pytest.Pytester, fake: KlingFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KLING_API_KEY")
+    result = run(pytester, "-k", "text-to-video-kling-3-0 or text2video", "-rs")
+    assert result.ret == 0 and result.parseoutcomes().get("failed", 0) == 0
+    assert "set KLING_API_KEY" in result.stdout.str()
+    auth = {c.request.headers.get("authorization", "") for c in fake.router.calls}
+    paths = {c.request.url.path for c in fake.router.calls}
+    assert "/v1/videos/text2video" in paths and not any(
+        p.startswith("/text-to-video") for p in paths
+    )
+    assert f"Bearer {KEY}" not in auth

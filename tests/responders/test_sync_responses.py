@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from mock_server import ManualClock
 from mock_server.backend import Backend
 from mock_server.examples import load
-from tests.conftest import ok
+from tests.conftest import design_headers, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -33,10 +33,11 @@ async def test_sync_data_matches_its_schema(
         if "errors" in case.extra:  # valid only with --errors documented
             continue
         body = prepare_state(endpoint, case.body)
+        headers = design_headers(ep)
         if ep.method == "GET":
-            response = await client.get(ep.path, params=body)
+            response = await client.get(ep.path, params=body, headers=headers)
         else:
-            response = await client.post(ep.path, json=body)
+            response = await client.post(ep.path, json=body, headers=headers)
         if ep.live_omits_data:  # --errors live: no data key (live-behaviour.md A.4 #22)
             assert "data" not in response.json() and response.json()["code"] == 0
             continue

@@ -32,9 +32,43 @@ VOICES = [{"voice_id": "v1"}]
 V16_PRO = {"model_name": "kling-v1-6", "mode": "pro"}
 SERIES = {"model_name": "kling-v3-omni", "result_type": "series"}
 VIDEO = [{"video_url": "https://e.com/v.mp4", "refer_type": "feature"}]
+VOICE = {"type": "voice", "voice_id": "v1", "id": "1"}
+FEATURE = {"type": "feature_video", "url": "https://e.com/v.mp4"}
+BASE = {"type": "base_video", "url": "https://e.com/v.mp4"}
+
+
+def S(duration: int, **settings: str) -> dict[str, Any]:
+    """A model-path body with these ``settings``."""
+    return {"settings": {"duration": duration, **settings}}
+
 
 # (endpoint, request body, units). Bodies are as sent: schema defaults fill the rest.
 ROWS: list[tuple[str, dict[str, Any], str]] = [
+    # The model-path design (new-design-api.md 10, live-behaviour.md B.2; live where marked)
+    ("text-to-video-kling-3-0-turbo", S(3), "2.4"),  # B.6 (L1): 3 s, 720p
+    ("text-to-video-kling-3-0-turbo", S(15, resolution="1080p"), "15"),
+    ("text-to-video-kling-3-0", S(5, audio="native"), "4.5"),
+    ("text-to-video-kling-3-0", S(10, resolution="4k"), "30"),
+    ("text-to-video-kling-3-0", {}, "3"),  # defaults: 5 s, 720p, silent
+    ("text-to-video-kling-2-6", S(10, resolution="1080p", audio="native"), "10"),
+    ("text-to-video-kling-2-6", S(5, resolution="1080p"), "2.5"),
+    ("text-to-video-kling-2-5-turbo", S(10), "3"),
+    ("image-to-video-kling-3-0-turbo", S(5, resolution="1080p"), "5"),
+    ("image-to-video-kling-3-0", S(6, audio="native"), "5.4"),  # B.6 (L2)
+    ("image-to-video-kling-3-0", S(5, resolution="1080p"), "4"),
+    ("image-to-video-kling-2-6", {**S(5, audio="native"), "contents": [VOICE]}, "6"),
+    ("image-to-video-kling-2-6", S(10, audio="native", resolution="1080p"), "10"),
+    ("image-to-video-kling-2-6", S(5), "1.5"),
+    ("image-to-video-kling-2-5-turbo", S(5, resolution="1080p"), "2.5"),
+    ("omni-video-kling-3-0-omni", {**S(5, resolution="1080p"), "contents": [FEATURE]}, "6"),
+    ("omni-video-kling-3-0-omni", {**S(5), "contents": [BASE]}, "4.5"),
+    ("omni-video-kling-3-0-omni", S(5, audio="native", resolution="4k"), "15"),
+    ("omni-video-kling-3-0-omni", S(3), "1.8"),  # B.6 (L1): first frame, 3 s, 720p, silent
+    ("omni-video-kling-o1", {**S(10), "contents": [FEATURE]}, "9"),
+    ("omni-video-kling-o1", {**S(5, resolution="1080p"), "contents": [BASE]}, "6"),
+    ("omni-video-kling-o1", S(5), "3"),
+    ("motion-control-kling-3-0", {"settings": {"resolution": "1080p"}}, "6"),
+    ("motion-control-kling-2-6", {}, "2.5"),
     # B.2/B.3 Kling 3.0: native audio 0.9 / 1.2 / 3.0, silent 0.6 / 0.8 / 3.0 per second
     ("text2video", {"model_name": V3, "sound": "on", "duration": "5"}, "4.5"),  # B.6 (L2)
     ("image2video", {"model_name": V3, "sound": "on", "duration": "6"}, "5.4"),  # B.6 (L2)
@@ -145,6 +179,8 @@ FREE = [
     "account-costs",
     "billing-package",
     "billing-balance",
+    "tasks-get",  # queries are free (5: "read-only")
+    "tasks-list",
 ]
 ALL_ROWS = ROWS + [(endpoint, {}, "0") for endpoint in FREE]
 

@@ -14,7 +14,11 @@ import httpx
 import pytest
 
 from mock_server import ManualClock, Settings, create_app, mint_token
-from mock_server.simulation.quotas import parse_concurrency, slots_of
+from mock_server.accounts import Account
+from mock_server.errors import KlingError
+from mock_server.simulation.quotas import Limits, parse_concurrency, slots_of
+from mock_server.spec.loader import load_spec
+from mock_server.spec.registry import Registry
 from tests.conftest import BASE_URL, ok
 
 pytestmark = pytest.mark.anyio
@@ -172,3 +176,18 @@ async def test_the_quota_is_the_highest_of_the_pools_packs(
         ok(await c.post(T2V, json={"prompt": "a"}))
         ok(await c.post(T2V, json={"prompt": "b"}))
         refused(await c.post(T2V, json={"prompt": "c"}), 1303)
+
+
+def test_without_the_balance_check_nothing_is_refused_for_money_and_charges_are_kept() -> None:
+    endpoint = Registry(load_spec()).endpoints["text2video"]
+    account = Account("ak", "sk")
+    checked = Limits([account], concurrency="off")
+    with pytest.raises(KlingError) as caught:
+        checked.admit(account, endpoint, {}, "1000.5")
+    assert caught.value.code == 1102
+    unchecked = Limits([account], concurrency="off", check_balance=False)
+    unchecked.admit(account, endpoint, {}, "1000.5")  # no 1102
+    unchecked.charge_now(account, endpoint, "1500", body={}, reply={}, now_ms=0)
+    (row,) = unchecked.ledger.rows("ak")
+    assert (row.amount, row.after) == (1500, -500)
+    assert unchecked.ledger.pack_left("ak", 0, unchecked.packs(account)[0]) == 0

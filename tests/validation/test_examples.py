@@ -11,22 +11,63 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
-from mock_server import Settings, create_app
+from mock_server import ManualClock, Settings, create_app, mint_token
 from mock_server.errors import error_table
 from mock_server.examples import Case, all_cases
 from mock_server.spec.registry import Registry
 from mock_server.validation.images import BASE64_MESSAGE
+from tests.conftest import design_headers
 
 pytestmark = pytest.mark.anyio
+_APPS: dict[tuple[bool, str], Starlette] = {}
+
+
+@pytest.fixture(scope="module")
+def _shared_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def clock(_shared_clock: ManualClock) -> ManualClock:
+    return _shared_clock
+
+
+def shared_app(clock: ManualClock, *, strict: bool = False, errors: str = "live") -> Starlette:
+    """One app per mode for the whole module, reset before each use: a reset rebuilds every
+    piece of state from the settings (backend.py), so each case still starts from nothing, and
+    the ~1,300 cases skip compiling ~90 validators each (most of this file's time otherwise)."""
+    key = (strict, errors)
+    if key not in _APPS:
+        _APPS[key] = create_app(Settings(strict=strict, errors=errors), clock=clock)  # type: ignore[arg-type]
+    app = _APPS[key]
+    app.state.backend.reset()
+    return app
+
+
+@pytest.fixture
+def app(clock: ManualClock) -> Starlette:
+    return shared_app(clock)
+
+
+@pytest.fixture
+def token(app: Starlette, clock: ManualClock) -> Callable[..., str]:
+    """Minted after the app's reset has restarted the clock."""
+
+    def make(access_key: str = "mock-access-key", secret_key: str = "mock-secret-key") -> str:
+        return mint_token(access_key, secret_key, clock.now_ms() / 1000)
+
+    return make
 
 
 async def send(client: httpx.AsyncClient, registry: Registry, case: Case) -> httpx.Response:
     endpoint = registry.endpoints[case.endpoint]
     method = "POST" if endpoint.kind == "task" else endpoint.method
+    headers = design_headers(endpoint)
     if method == "GET":
-        return await client.get(endpoint.path, params=case.body)
-    return await client.request(method, endpoint.path, json=case.body)
+        return await client.get(endpoint.path, params=case.body, headers=headers)
+    return await client.request(method, endpoint.path, json=case.body, headers=headers)
 
 
 async def prepare(prepare_state: Callable[..., Any], case: Case, *, judged_field: str = "") -> Case:
@@ -59,7 +100,7 @@ def case_client(
     """The shared client, or one on an app with the case's --errors mode."""
     if "errors" not in case.extra:
         return client
-    return make_client(create_app(Settings(errors=case.extra["errors"]), clock=clock), auth)
+    return make_client(shared_app(clock, errors=case.extra["errors"]), auth)
 
 
 @pytest.mark.parametrize("case", all_cases("valid"), ids=lambda c: c.id)
@@ -109,7 +150,7 @@ async def test_strict_case_passes_lenient_and_fails_strict(
     lenient = await send(chosen, backend.registry, prepared)
     assert lenient.json()["code"] == 0, f"{case.id} (lenient): {lenient.text}"
     errors = case.extra.get("errors", "live")
-    strict_app = create_app(Settings(strict=True, errors=errors), clock=clock)
+    strict_app = shared_app(clock, strict=True, errors=errors)
     async with make_client(strict_app, auth) as strict_client:
         # Validation comes before state: the strict app refuses the body as recorded (its ids
         # made up, their types as sent) before any lookup.
