@@ -50,9 +50,9 @@ contract: $(VENV)/.installed-test  ## Contract suite against the in-process fake
 	@mkdir -p reports
 	$(BIN)/kling-mock contract --kling-expect-callbacks --junitxml=reports/contract-in-process.xml $(ARGS)
 
-contract-url: $(VENV)/.installed-test  ## Contract suite against a spawned `kling-mock serve`
+contract-url: $(VENV)/.installed-test  ## Contract suite (smoke profile) against a spawned `kling-mock serve`
 	@mkdir -p reports
-	$(BIN)/kling-mock contract --spawn --kling-expect-callbacks --junitxml=reports/contract-url.xml $(ARGS)
+	$(BIN)/kling-mock contract --spawn --kling-profile=smoke --kling-expect-callbacks --junitxml=reports/contract-url.xml $(ARGS)
 
 wheel: $(VENV)/.installed-test  ## Build the sdist and wheel into dist/
 	$(BIN)/python -m build --outdir dist

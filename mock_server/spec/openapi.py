@@ -100,6 +100,8 @@ def _operation(op: Operation, path: str) -> dict[str, Any]:
         },
         "x-kling-doc-section": ep.doc,
     }
+    if ep.design.auth == "api-key":  # the model-path design takes only the API key
+        doc["security"] = [{"apiKeyAuth": []}]
     if path != op.path:
         doc["operationId"] = f"{op.op_id}@{path}"
         doc["x-kling-alias-of"] = op.path
@@ -129,8 +131,9 @@ def build_openapi(registry: Registry, *, version: str) -> dict[str, Any]:
         "info": {
             "title": "Kling AI API (kling-mock)",
             "version": version,
-            "description": "The legacy Kling AI HTTP API as served by kling-mock, generated "
-            "from its JSON Schemas.",
+            "description": "The Kling AI HTTP API as served by kling-mock, both designs (the "
+            "legacy /v1/... one and the model-in-path one with /tasks), generated from its "
+            "JSON Schemas.",
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "servers": [{"url": "/"}],
@@ -139,7 +142,17 @@ def build_openapi(registry: Registry, *, version: str) -> dict[str, Any]:
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A JWT (HS256; iss = access key) or the plain API key.",
+                },
+                "apiKeyAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The plain API key only (the model-in-path design).",
+                },
             },
             "responses": {
                 "KlingError": {

@@ -134,22 +134,37 @@ def undeclared(
     schema: Any, instance: Any, resolver: Any, path: Path = (), cache: Declared | None = None
 ) -> Iterator[Path]:
     """Paths of the fields the schema does not declare anywhere, at any depth."""
-    cache = cache or Declared()
+    yield from _undeclared([(schema, resolver)], instance, path, cache or Declared())
+
+
+def _undeclared(
+    subs: list[tuple[Any, Any]], instance: Any, path: Path, cache: Declared
+) -> Iterator[Path]:
+    """A value judged by every subschema that applies to it at once: a field one branch
+    declares (``then: {properties: {audio: ...}}``) is declared, even where the field's main
+    declaration lists the others (each judged alone, every branch would flag the rest)."""
     if isinstance(instance, list):
-        items = cache.items(schema, resolver)
-        if items is not None:
+        items = [hit for sub, r in subs if (hit := cache.items(sub, r)) is not None]
+        if items:
             for index, item in enumerate(instance):
-                yield from undeclared(items[0], item, items[1], (*path, index), cache)
+                yield from _undeclared(items, item, (*path, index), cache)
         return
-    if not isinstance(instance, dict) or not isinstance(schema, dict):
+    if not isinstance(instance, dict):
         return
-    declared, own = cache.fields(schema, resolver)
-    if declared and not own:
-        yield from ((*path, name) for name in instance if name not in declared)
-    for name, subs in declared.items():
+    merged: dict[str, list[tuple[Any, Any]]] = {}
+    open_ = False
+    for sub, sub_resolver in subs:
+        if not isinstance(sub, dict):
+            continue
+        declared, own = cache.fields(sub, sub_resolver)
+        open_ = open_ or own
+        for name, found in declared.items():
+            merged.setdefault(name, []).extend(found)
+    if merged and not open_:
+        yield from ((*path, name) for name in instance if name not in merged)
+    for name, found in merged.items():
         if name in instance:
-            for sub, sub_resolver in subs:
-                yield from undeclared(sub, instance[name], sub_resolver, (*path, name), cache)
+            yield from _undeclared(found, instance[name], (*path, name), cache)
 
 
 def _at(instance: Any, path: Path) -> Any:

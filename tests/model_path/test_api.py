@@ -376,3 +376,23 @@ async def test_element_and_voice_ids_must_name_real_objects_of_the_account(
             },
         )
         assert (refused.json()["code"], refused.json()["message"]) == (1201, "Voice id not found")
+
+
+async def test_openapi_lists_the_design_with_its_own_credential(clock: ManualClock) -> None:
+    async with served(clock) as (client, backend, _):
+        document = ok_json(await client.get("/openapi.json"))
+        model_paths = {
+            ep.path for ep in backend.registry.endpoints.values() if ep.design.name != "legacy"
+        }
+        assert model_paths <= set(document["paths"])
+        assert set(document["paths"]["/tasks"]) == {"get", "post"}
+        for path in model_paths:
+            for operation in document["paths"][path].values():
+                assert operation["security"] == [{"apiKeyAuth": []}], path
+        legacy = document["paths"]["/v1/videos/text2video"]["post"]
+        assert "security" not in legacy and document["security"] == [{"bearerAuth": []}]
+
+
+def ok_json(response: httpx.Response) -> Any:
+    assert response.status_code == 200
+    return response.json()
