@@ -6,6 +6,7 @@ Adding a rule means adding a function here and naming it in a schema.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -98,6 +99,23 @@ def _shot_problem(text: str, params: dict[str, Any], total: float | None) -> str
     return None
 
 
+def unique_values(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
+    """No two items of ``array`` share a ``field`` value (items without one are ignored)."""
+    items = instance.get(params["array"])
+    seen: set[str] = set()
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        value = item.get(params["field"]) if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value:
+            continue
+        if value in seen:
+            yield (
+                (params["array"], index, params["field"]),
+                f"{json.dumps(value, ensure_ascii=False)} is used by another item",
+            )
+            return
+        seen.add(value)
+
+
 def max_list_items(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Problem]:
     """The ``separator``-separated lists in ``fields`` hold at most ``max`` items together."""
     count = 0
@@ -172,4 +190,5 @@ RULES: dict[str, Rule] = {
     "less_than": less_than,
     "shot_prompt": shot_prompt,
     "max_list_items": max_list_items,
+    "unique_values": unique_values,
 }

@@ -13,7 +13,7 @@ from mock_server.spec.registry import Design
 from mock_server.tasks.clock import ManualClock
 from mock_server.tasks.model import Task
 from mock_server.tasks.store import InMemoryTaskStore
-from mock_server.validation.rules import max_list_items, shot_prompt
+from mock_server.validation.rules import max_list_items, shot_prompt, unique_values
 
 ACCOUNT = Account("ak", "sk-secret", api_keys=("key-1",))
 SHOTS = {
@@ -176,3 +176,12 @@ def test_design_lift_copies_nested_fields_without_overwriting() -> None:
     assert design.lift(body) == {**body, "duration": "kept"}
     assert design.lift({"settings": {"duration": 10}})["duration"] == 10
     assert Design("legacy").lift(body) is body
+
+
+def test_unique_values_names_the_second_item_with_a_used_id() -> None:
+    params = {"array": "contents", "field": "id"}
+    body = {"contents": [{"type": "prompt"}, {"id": "a"}, {"id": "b"}, {"id": "a"}, {"id": ""}]}
+    assert list(unique_values(body, params)) == [
+        (("contents", 3, "id"), '"a" is used by another item')
+    ]
+    assert list(unique_values({"contents": [{"id": "a"}, {"id": "b"}, {}]}, params)) == []
