@@ -44,6 +44,7 @@ _PLAIN = frozenset(
         *("minLength", "maxLength", "pattern", "minItems", "maxItems"),
         *("minContains", "maxContains"),
         *("x-kling-code", "x-kling-message", "x-kling-generate", "x-kling-ref", "x-kling-issued"),
+        *("x-kling-ref-rule",),
         *("x-kling-image", "x-kling-rule", "x-kling-catalog", "x-kling-issues"),
     }
 )

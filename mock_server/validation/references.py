@@ -196,6 +196,8 @@ class References:
         self.refs: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
         self.issues: dict[str, list[tuple[Path, dict[str, Any]]]] = {}
         presets: dict[str, set[str]] = {kind: set() for kind in PRESET_FIELDS.values()}
+        self.rules: dict[str, list[dict[str, Any]]] = {}  # x-kling-ref-rule, per operation
+        self.element_types: dict[str, str] = {}  # preset element id -> reference_type
         for op in registry:
             schema = registry.input_schema(op)
             if schema is not None and op.action in ("create", "sync", "account"):
@@ -205,6 +207,12 @@ class References:
                         raise ValueError(f"{op.op_id}: x-kling-ref kind {spec.get('kind')!r}")
                 if found:
                     self.refs[op.op_id] = found
+                rules = list(schema.get("x-kling-ref-rule") or [])
+                for rule in rules:
+                    if rule.get("rule") not in REF_RULES:
+                        raise ValueError(f"{op.op_id}: x-kling-ref-rule {rule.get('rule')!r}")
+                if rules:
+                    self.rules[op.op_id] = rules
         for ep in registry.endpoints.values():
             # Catalogue lists show presets; only tasks and sync calls make new objects.
             made = f"results/{ep.result}.json" if ep.result else ep.response
@@ -218,6 +226,8 @@ class References:
                     for name, kind in PRESET_FIELDS.items():
                         if item.get(name) is not None:
                             presets[kind].add(str(item[name]))
+                    if item.get("element_id") is not None and item.get("reference_type"):
+                        self.element_types[str(item["element_id"])] = item["reference_type"]
         self.presets = {kind: frozenset(ids) for kind, ids in presets.items()}
 
     def of(self, endpoint: str) -> list[tuple[Path, dict[str, Any]]]:
@@ -243,6 +253,24 @@ class References:
                     raise KlingError(1201, kind.message.format(id=key))
                 for problem in _problems(spec, record, where, item, look):
                     raise KlingError(1201, problem)
+        for params in self.rules.get(op_id, []):
+            broken = REF_RULES[params["rule"]](
+                body, params, lambda key: self._element_type(look, key)
+            )
+            if broken is not None:
+                raise KlingError(1201, broken)
+
+    def _element_type(self, look: Lookup, key: str) -> str | None:
+        """``image_refer`` (multi-image) or ``video_refer`` (video character) of a preset or
+        of an element this account made (its task's result says), None if unknown."""
+        if key in self.element_types:
+            return self.element_types[key]
+        record = look.store.get_record("element", look.account, key) or {}
+        task = look.store.by_id(str(record.get("task_id") or "")) if record else None
+        made = task.result.get("elements", []) if task is not None else []
+        found: dict[str, Any] = next((e for e in made if str(e.get("element_id")) == key), {})
+        kind = found.get("reference_type")
+        return str(kind) if kind else None
 
     def record(
         self, endpoint: str, store: TaskStore, account: str, data: Any, origin: dict[str, Any]
@@ -256,6 +284,52 @@ class References:
                 store.put_record(
                     kind, account, key, {**old, **origin, "id": key, "seconds": seconds}
                 )
+
+
+def element_kinds(
+    body: dict[str, Any], params: dict[str, Any], kind_of: Callable[[str], str | None]
+) -> str | None:
+    """The omni models' limits by element kind (new-design-api.md 3.3): video-character
+    elements (``video_refer``) and "images" (``refer_image`` items plus multi-image elements),
+    counted apart, with their limits with or without a reference video (``params``:
+    ``without_video`` / ``with_video`` -> ``characters_max``, ``images_max``,
+    ``images_max_with_characters``?, ``characters_alone``?). Needs the referenced elements, so
+    it runs after they are found; elements of unknown kind count as multi-image."""
+    items = [i for i in body.get("contents") or [] if isinstance(i, dict)]
+    video = any(i.get("type") in ("feature_video", "base_video") for i in items)
+    limits = params["with_video" if video else "without_video"]
+    where = "with a reference video" if video else "without a reference video"
+    kinds = [kind_of(str(i.get("element_id"))) for i in items if i.get("type") == "element"]
+    characters = sum(1 for k in kinds if k == "video_refer")
+    images = sum(1 for i in items if i.get("type") == "refer_image") + len(kinds) - characters
+    if characters > int(limits["characters_max"]):
+        if int(limits["characters_max"]) == 0:
+            model = params["model"]
+            return f"contents: {model} takes multi-image elements only, not video-character ones"
+        return (
+            f"contents: at most {limits['characters_max']} video-character elements {where}, "
+            f"got {characters}"
+        )
+    if characters and limits.get("characters_alone") and images:
+        return (
+            f"contents: {where}, video-character elements cannot be combined with refer_image "
+            "items or multi-image elements"
+        )
+    cap = int(
+        limits.get("images_max_with_characters", limits["images_max"])
+        if characters
+        else limits["images_max"]
+    )
+    if images > cap:
+        return (
+            f"contents: refer_image items and multi-image elements: at most {cap} together "
+            f"{where}{' and with video-character elements' if characters else ''}, got {images}"
+        )
+    return None
+
+
+RefRule = Callable[[dict[str, Any], dict[str, Any], Callable[[str], str | None]], str | None]
+REF_RULES: dict[str, RefRule] = {"element_kinds": element_kinds}
 
 
 def _problems(

@@ -396,3 +396,70 @@ async def test_openapi_lists_the_design_with_its_own_credential(clock: ManualClo
 def ok_json(response: httpx.Response) -> Any:
     assert response.status_code == 200
     return response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "kinds", "refer_images", "video", "refused"),
+    [
+        # O1 takes multi-image elements only (3.3); preset 163 is a video character
+        ("/omni-video/kling-o1", ["163"], 0, False, "multi-image elements only"),
+        ("/omni-video/kling-o1", ["160", "161"], 2, False, None),
+        ("/omni-video/kling-o1", ["160", "161"], 3, True, "at most 4"),
+        # 3.0 Omni without a reference video: characters <= 3, images <= 4 beside them, else 7
+        ("/omni-video/kling-3.0-omni", ["163", "160", "161", "162"], 1, False, None),
+        ("/omni-video/kling-3.0-omni", ["163", "160", "161", "162"], 2, False, "at most 4"),
+        ("/omni-video/kling-3.0-omni", ["160", "161", "162"], 4, False, None),
+        # with a reference video: one character, alone
+        ("/omni-video/kling-3.0-omni", ["163"], 0, True, None),
+        ("/omni-video/kling-3.0-omni", ["163", "160"], 0, True, "cannot be combined"),
+        ("/omni-video/kling-3.0-omni", ["163"], 1, True, "cannot be combined"),
+    ],
+)
+async def test_omni_limits_by_element_kind(
+    clock: ManualClock,
+    path: str,
+    kinds: list[str],
+    refer_images: int,
+    video: bool,
+    refused: str | None,
+) -> None:
+    contents: list[dict[str, Any]] = [{"type": "prompt", "text": "a scene"}]
+    contents += [
+        {"type": "element", "element_id": element_id, "id": f"e{n}"}
+        for n, element_id in enumerate(kinds)
+    ]
+    contents += [
+        {"type": "refer_image", "url": f"https://e.com/{n}.png"} for n in range(refer_images)
+    ]
+    if video:
+        contents.append({"type": "base_video", "url": "https://e.com/v.mp4"})
+    body = {"contents": contents, "settings": {"audio": "off"}}
+    async with served(clock) as (client, _, _):
+        answer = (await client.post(path, json=body)).json()
+    if refused is None:
+        assert answer["code"] == 0, answer
+    else:
+        assert answer["code"] == 1201 and refused in answer["message"], answer
+
+
+async def test_an_element_the_account_made_counts_by_its_own_kind(clock: ManualClock) -> None:
+    async with served(clock) as (client, _, _):
+        legacy = {
+            "element_name": "walker",
+            "element_description": "d",
+            "reference_type": "video_refer",
+            "element_video_list": {"refer_videos": [{"video_url": "https://e.com/w.mp4"}]},
+        }
+        made = ok(await client.post("/v1/general/advanced-custom-elements", json=legacy))
+        clock.advance(3600)
+        (task,) = await _tasks(client, task_ids=made["task_id"])
+        element_id = task["outputs"][0]["id"]
+        body = {
+            "contents": [
+                {"type": "prompt", "text": "@w walks"},
+                {"type": "element", "element_id": element_id, "id": "w"},
+            ]
+        }
+        refused = (await client.post("/omni-video/kling-o1", json=body)).json()
+        assert refused["code"] == 1201 and "multi-image elements only" in refused["message"]
+        assert ok(await client.post("/omni-video/kling-3.0-omni", json=body))
