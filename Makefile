@@ -24,8 +24,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall only when the project's metadata changes.
+# The runtime plus the `tls` extra, so `make serve ARGS=--tls` works out of the box.
 $(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[tls]'
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

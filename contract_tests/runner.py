@@ -45,7 +45,7 @@ def spawned_fake(
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
+        match = re.search(r"(https?://127\.0\.0\.1:\d+)", first)
         if not match:
             raise RuntimeError(f"kling-mock did not start: {first}{proc.stdout.read()}")
         yield match.group(1)

@@ -138,11 +138,13 @@ def warnings_for(settings: Settings) -> list[str]:
 
 
 def banner(settings: Settings, port: int, *, seed: int | None = None) -> str:
-    base = f"http://{settings.host}:{port}"
+    base = f"{'https' if settings.tls else 'http'}://{settings.host}:{port}"
     lines = [
         f"kling-mock {package_version()} serving the Kling API at {base}",
         f"  OpenAPI document: {base}/openapi.json",
     ]
+    if settings.tls:
+        lines.append(f"  TLS: trust the CA in {settings.tls_ca_file} (e.g. NODE_EXTRA_CA_CERTS)")
     if settings.accounts_file:
         lines.append(f"  accounts from {settings.accounts_file}")
     else:
@@ -195,6 +197,15 @@ def serve(args: argparse.Namespace) -> int:
     for line in warnings_for(settings):
         print(line, file=sys.stderr, flush=True)
     seed = app.state.backend.ids.seed
+    tls: dict[str, Any] = {}
+    if settings.tls:
+        from mock_server.tls import make_local_tls
+
+        try:
+            files = make_local_tls(settings.tls_ca_file, settings.host)
+        except ValueError as exc:
+            return _fail(str(exc))
+        tls = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
 
     class Server(uvicorn.Server):
         """Prints the banner once bound, with the real port (``--port 0`` picks one)."""
@@ -214,6 +225,7 @@ def serve(args: argparse.Namespace) -> int:
         http=with_header_timeout(settings.header_timeout),  # httptools if installed, else h11
         timeout_keep_alive=KEEP_ALIVE_S,  # idle keep-alive connections are closed after this
         timeout_graceful_shutdown=SHUTDOWN_S,  # Ctrl-C never waits on a client for longer
+        **tls,
     )
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
     Server(config).run()

@@ -226,6 +226,19 @@ class Settings:
         "uvicorn log level.",
         choices=("critical", "error", "warning", "info", "debug"),
     )
+    tls: bool = _opt(
+        False,
+        "KLING_MOCK_TLS",
+        "Serve HTTPS with a certificate from a local CA made at start-up (for clients that accept "
+        "only https:// base URLs); the CA goes to --tls-ca-file for the client to trust. Needs "
+        "the 'tls' extra (trustme).",
+    )
+    tls_ca_file: Path = _opt(
+        Path("kling-mock-ca.pem"),
+        "KLING_MOCK_TLS_CA_FILE",
+        "Where --tls writes its CA certificate (PEM): point NODE_EXTRA_CA_CERTS, SSL_CERT_FILE "
+        "or REQUESTS_CA_BUNDLE at it.",
+    )
     access_log: bool = _opt(
         False,
         "KLING_MOCK_ACCESS_LOG",
