@@ -126,7 +126,29 @@ def compile_validators(
     max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
     max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS,
 ) -> dict[str, RequestValidator]:
-    """One validator per operation that takes input, keyed by op_id (built once, at start-up)."""
+    """One validator per operation that takes input, keyed by op_id (built once, at start-up).
+
+    Validators read only the schemas and the mode, so apps built from the same spec in the
+    same mode share them (a test suite builds thousands of apps; a server builds one)."""
+    key = (id(registry.spec), strict, live, max_string_chars, max_unknown_fields)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not registry.spec:
+        built = _compile(registry, strict, live, max_string_chars, max_unknown_fields)
+        hit = _COMPILED[key] = (registry.spec, built)
+    return dict(hit[1])
+
+
+# (id(spec), mode...) -> (spec, validators); the spec is kept so its id cannot be reused.
+_COMPILED: dict[tuple[int, bool, bool, int, int], tuple[Any, dict[str, RequestValidator]]] = {}
+
+
+def _compile(
+    registry: OperationRegistry,
+    strict: bool,
+    live: bool,
+    max_string_chars: int,
+    max_unknown_fields: int,
+) -> dict[str, RequestValidator]:
     cls = validator_class(strict=strict, max_chars=max_string_chars, live=live)
     spec = registry.spec
     fast = FastValidators(

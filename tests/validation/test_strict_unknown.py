@@ -42,3 +42,17 @@ def test_a_made_up_field_is_still_unknown_at_every_depth() -> None:
         ("other",),
         ("settings", "bogus"),
     ]
+
+
+def test_apps_in_one_mode_share_their_compiled_validators_and_modes_never_mix() -> None:
+    from mock_server import Settings, create_app
+
+    def validators(**settings: Any) -> dict[str, Any]:
+        return dict(create_app(Settings(clock="manual", **settings)).state.backend.validators)
+
+    first, second = validators(), validators()
+    assert first and all(first[k] is second[k] for k in first)
+    strict = validators(strict=True)
+    assert all(strict[k] is not first[k] for k in first)
+    assert validators(errors="documented")["text2video.create"] is not first["text2video.create"]
+    assert validators(max_string_chars=500)["text2video.create"] is not first["text2video.create"]
