@@ -5,27 +5,39 @@ an array whose ``type`` is ``feature_video`` (the model-path design's typed ``co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 SELECT = re.compile(r"^(?P<name>\w+)\[(?P<key>\w+)=(?P<value>[^\]]+)\]$")
 ABSENT: Any = object()
 
 
-def get(instance: Any, path: str, default: Any = ABSENT) -> Any:
-    """The value at ``path``, or ``default`` when any step is missing."""
-    value = instance
+Path = tuple[str | int, ...]
+
+
+def find_all(instance: Any, path: str) -> Iterator[tuple[Path, Any]]:
+    """(concrete path, value) of every value at ``path``; a selector part matches every item
+    of its array with that key (``contents[type=prompt].text`` -> each prompt item's text)."""
+    found: list[tuple[Path, Any]] = [((), instance)]
     for part in path.split("."):
         select = SELECT.match(part)
         name = select["name"] if select else part
-        if not isinstance(value, dict) or name not in value:
-            return default
-        value = value[name]
-        if select:
-            items = value if isinstance(value, list) else []
-            found = [
-                i for i in items if isinstance(i, dict) and i.get(select["key"]) == select["value"]
-            ]
-            if not found:
-                return default
-            value = found[0]
-    return value
+        step: list[tuple[Path, Any]] = []
+        for at, value in found:
+            if not isinstance(value, dict) or name not in value:
+                continue
+            inner = value[name]
+            if not select:
+                step.append(((*at, name), inner))
+                continue
+            for index, item in enumerate(inner if isinstance(inner, list) else []):
+                if isinstance(item, dict) and item.get(select["key"]) == select["value"]:
+                    step.append(((*at, name, index), item))
+        found = step
+    yield from found
+
+
+def get(instance: Any, path: str, default: Any = ABSENT) -> Any:
+    """The value at ``path`` (a selector part: the first matching item), or ``default`` when
+    any step is missing."""
+    return next((value for _, value in find_all(instance, path)), default)

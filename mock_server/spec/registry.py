@@ -15,6 +15,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from mock_server import fieldpath
 from mock_server.spec.loader import Spec
 
 EndpointKind = Literal["task", "sync", "catalog", "account"]
@@ -43,9 +44,7 @@ class Design:
             return body
         out = dict(body)
         for name, dotted in self.fields.items():
-            value: Any = body
-            for part in dotted.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
+            value = fieldpath.get(body, dotted, None)
             if value is not None and name not in out:
                 out[name] = value
         return out

@@ -290,18 +290,21 @@ def element_kinds(
     body: dict[str, Any], params: dict[str, Any], kind_of: Callable[[str], str | None]
 ) -> str | None:
     """The omni models' limits by element kind (new-design-api.md 3.3): video-character
-    elements (``video_refer``) and "images" (``refer_image`` items plus multi-image elements),
-    counted apart, with their limits with or without a reference video (``params``:
-    ``without_video`` / ``with_video`` -> ``characters_max``, ``images_max``,
-    ``images_max_with_characters``?, ``characters_alone``?). Needs the referenced elements, so
-    it runs after they are found; elements of unknown kind count as multi-image."""
-    items = [i for i in body.get("contents") or [] if isinstance(i, dict)]
-    video = any(i.get("type") in ("feature_video", "base_video") for i in items)
+    elements and "images" (refer images plus multi-image elements), counted apart, with their
+    limits with or without a reference video. The body's vocabulary comes from ``params``:
+    ``array`` (the items), ``element`` / ``images`` / ``videos`` (item types), ``characters``
+    (the element kind that is a video character); the limits from ``without_video`` /
+    ``with_video`` -> ``characters_max``, ``images_max``, ``images_max_with_characters``?,
+    ``characters_alone``?. Needs the referenced elements, so it runs after they are found;
+    elements of unknown kind count as multi-image."""
+    items = [i for i in body.get(params["array"]) or [] if isinstance(i, dict)]
+    video = any(i.get("type") in params["videos"] for i in items)
     limits = params["with_video" if video else "without_video"]
     where = "with a reference video" if video else "without a reference video"
-    kinds = [kind_of(str(i.get("element_id"))) for i in items if i.get("type") == "element"]
-    characters = sum(1 for k in kinds if k == "video_refer")
-    images = sum(1 for i in items if i.get("type") == "refer_image") + len(kinds) - characters
+    elements = [i for i in items if i.get("type") == params["element"]]
+    kinds = [kind_of(str(i.get("element_id"))) for i in elements]
+    characters = sum(1 for k in kinds if k == params["characters"])
+    images = sum(1 for i in items if i.get("type") in params["images"]) + len(kinds) - characters
     if characters > int(limits["characters_max"]):
         if int(limits["characters_max"]) == 0:
             model = params["model"]

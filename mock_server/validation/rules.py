@@ -39,24 +39,6 @@ def _applies(instance: dict[str, Any], params: dict[str, Any]) -> bool:
     return all(_get(instance, c["field"], c.get("default")) in c["in"] for c in conditions)
 
 
-SELECTOR = re.compile(r"^(?P<array>\w+)\[(?P<key>\w+)=(?P<value>[^\]]+)\]\.(?P<field>\w+)$")
-
-
-def _texts(instance: dict[str, Any], where: str) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """(path, value) of a field (``prompt``) or of a field of every array item whose ``key``
-    has ``value`` (``contents[type=prompt].text``)."""
-    match = SELECTOR.match(where)
-    if match is None:
-        if where in instance:
-            yield (where,), instance[where]
-        return
-    items = instance.get(match["array"])
-    for index, item in enumerate(items if isinstance(items, list) else []):
-        matches = isinstance(item, dict) and item.get(match["key"]) == match["value"]
-        if matches and match["field"] in item:
-            yield (match["array"], index, match["field"]), item[match["field"]]
-
-
 SHOT_START = re.compile(r"^\s*(?:shot|镜头)\s*\d+\s*,", re.IGNORECASE)
 SHOT = re.compile(r"^(?:shot|镜头)\s*(\d+)\s*,\s*([^,]*?)\s*,\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -69,7 +51,7 @@ def shot_prompt(instance: dict[str, Any], params: dict[str, Any]) -> Iterator[Pr
     if not _applies(instance, params):
         return
     total = _number(_get(instance, params["total"], params.get("total_default")))
-    for path, text in _texts(instance, params["prompt"]):
+    for path, text in fieldpath.find_all(instance, params["prompt"]):
         if not isinstance(text, str) or not SHOT_START.match(text):
             continue
         problem = _shot_problem(text, params, total)
