@@ -61,7 +61,7 @@ class Backend:
         self.settings = settings
         self.registry = registry
         self.clock = clock
-        self.store: TaskStore = store or InMemoryTaskStore()
+        self.store: TaskStore = store or InMemoryTaskStore(settings.max_tasks)
         self.accounts = settings.accounts()
         self.auth = Authenticator(self.accounts, clock, leeway_s=settings.jwt_leeway)
         self.answers = Answers(settings.errors)
@@ -152,15 +152,16 @@ class Backend:
 
     # -- media -----------------------------------------------------------------------------
 
-    def media_urls(self, base_url: str) -> MediaUrls:
-        return MediaUrls(base_url, record=self._record_media)
+    def media_urls(self, base_url: str, owner: str = "") -> MediaUrls:
+        """``owner``: the task the media are issued for (evicted with it)."""
+        return MediaUrls(base_url, record=lambda media: self._record_media(media, owner))
 
     def issued_media(self, key: str) -> Media | None:
         record = self.store.get_record(MEDIA, "", key)
         return None if record is None else Media.from_record(record)
 
-    def _record_media(self, media: Media) -> None:
-        self.store.put_record(MEDIA, "", media.key, media.record())
+    def _record_media(self, media: Media, owner: str = "") -> None:
+        self.store.put_record(MEDIA, "", media.key, media.record(), owner=owner)
 
     def _issue_catalog_media(self) -> None:
         """Catalogue fixtures refer to /media/... files; they are served like any result."""
@@ -281,7 +282,8 @@ class Backend:
         # A video the fake made has a recorded length (x-kling-issues); else the default.
         made = self.store.get_record("video", task.account, str(source)) or {}
         seconds = float(made.get("seconds") or PARENT_VIDEO_SECONDS)
-        url = self.media_urls(task.base_url).video(f"{task.task_id}-parent", seconds=seconds)
+        urls = self.media_urls(task.base_url, owner=task.task_id)
+        url = urls.video(f"{task.task_id}-parent", seconds=seconds)
         return {"id": str(source), "url": url, "duration": f"{seconds:.1f}"}
 
     def _finish(self, task: Task) -> dict[str, Any]:
@@ -292,7 +294,7 @@ class Backend:
             task=task,
             body=task.body,
             ids=self.ids,
-            urls=self.media_urls(task.base_url),
+            urls=self.media_urls(task.base_url, owner=task.task_id),
             watermark=watermark,
             owner=owner,
         )

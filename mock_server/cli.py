@@ -228,6 +228,9 @@ def serve(args: argparse.Namespace) -> int:
         **tls,
     )
     logging.getLogger("uvicorn.error").addFilter(_quiet_dropped_connections)
+    from mock_server.serving import quiet_gc
+
+    quiet_gc()
     Server(config).run()
     return 0
 

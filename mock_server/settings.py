@@ -157,6 +157,12 @@ class Settings:
         "KLING_MOCK_JOURNAL_SIZE",
         "Rows kept in the request journal and in the callback journal (oldest dropped first).",
     )
+    max_tasks: int = _opt(
+        100_000,
+        "KLING_MOCK_MAX_TASKS",
+        "Tasks kept in memory; past it each new task evicts the oldest finished one with its "
+        "media (0: no cap). About 2 KB a task.",
+    )
     fail_rate: float = _opt(
         0.0,
         "KLING_MOCK_FAIL_RATE",
@@ -306,6 +312,8 @@ class Settings:
                 problems.append(f"webhook-secret: {exc}")
         if not self.header_timeout > 0:
             problems.append(f"header-timeout must be > 0, got {self.header_timeout}")
+        if self.max_tasks < 0:
+            problems.append(f"max-tasks must be 0 (no cap) or more, got {self.max_tasks}")
         if self.journal_size < 1:
             problems.append(f"journal-size must be at least 1, got {self.journal_size}")
         if self.control_token is not None and len(self.control_token) < 8:

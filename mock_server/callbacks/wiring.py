@@ -47,7 +47,9 @@ def make_sender(
 
 
 def remember_effect(store: TaskStore, task: Task, effect: CallbackEffect) -> None:
-    store.put_record(CALLBACK_EFFECT, task.account, task.task_id, dataclasses.asdict(effect))
+    store.put_record(
+        CALLBACK_EFFECT, task.account, task.task_id, dataclasses.asdict(effect), owner=task.task_id
+    )
 
 
 def listener(

@@ -1,6 +1,7 @@
 """Kling's response envelope: ``{code, message, request_id, data}``; errors omit ``data``.
 
-Rendering cannot fail, whatever was stored: input is guarded at the door (validation/guard.py,
+Rendering cannot fail, whatever was stored (orjson first; the standard library for what it
+refuses): input is guarded at the door (validation/guard.py,
 numbers.py), and should anything slip past, a string that is not Unicode is sent with U+FFFD
 in place of what cannot be encoded and a number JSON cannot carry as ``null``, instead of every
 page that holds it answering 500 from then on.
@@ -13,6 +14,7 @@ import math
 import re
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 SUCCESS_MESSAGE = "SUCCEED"
@@ -23,6 +25,10 @@ class KlingJSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        try:  # orjson: about a tenth of json's time on a task page
+            return orjson.dumps(content)
+        except TypeError:  # a lone surrogate, an integer beyond 64 bits, a key that is no str
+            pass
         try:
             return _dumps(content).encode("utf-8")
         except (UnicodeEncodeError, ValueError):  # ValueError: NaN or infinity

@@ -54,8 +54,10 @@ class Intake:
 
     def guard(self, request: Request) -> None:
         """Path and query parameters and the Authorization header: text, within the cap."""
-        texts = [*request.path_params.items(), *request.query_params.multi_items()]
-        texts += [(name, name) for name, _ in request.query_params.multi_items()]
+        texts = list(request.path_params.items())
+        if request.scope.get("query_string"):  # most requests have none: skip parsing it
+            query = request.query_params.multi_items()
+            texts += [*query, *((name, name) for name, _ in query)]
         if "authorization" in request.headers:
             texts.append(("Authorization", request.headers["authorization"]))
         for name, value in texts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 MediaKind = Literal["image", "video", "audio"]
@@ -59,11 +59,14 @@ class Media:
         return self if self.kind == "image" else replace(self, name="")
 
     def record(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _MEDIA_FIELDS}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Media:
         return cls(**record)
+
+
+_MEDIA_FIELDS = tuple(f.name for f in fields(Media))
 
 
 def image_size(aspect_ratio: str, resolution: str = "1k") -> tuple[int, int]:

@@ -70,7 +70,8 @@ class PriceTable:
 
     def units(self, endpoint_id: str, body: Mapping[str, Any], lookup: Lookup | None = None) -> str:
         request = {**self._defaults.get(endpoint_id, {}), **_present(body)}
-        case = self.case(endpoint_id, body)
+        cases = self._rules.get(endpoint_id, [{"rate": 0}])
+        case = next(c for c in cases if _matches(c.get("when") or {}, request))
         amount = _term(case["rate"], request, lookup)
         for term in case.get("times", []):
             amount *= _term(term, request, lookup)
@@ -101,7 +102,7 @@ def _present(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def _get(request: Mapping[str, Any], field: str) -> Any:
     """A dotted field; ``contents[type=feature_video]`` is the first such item (fieldpath.py)."""
-    value = fieldpath.get(dict(request), field, _ABSENT)
+    value = fieldpath.get(request, field, _ABSENT)
     return _ABSENT if value is None or value == "" else value
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import copy
-from collections import defaultdict
-from collections.abc import Iterator
+from array import array
+from collections import defaultdict, deque
+from collections.abc import Container, Iterator
 from typing import Any, Protocol
 
 from mock_server.tasks.model import Task
@@ -31,25 +32,36 @@ class TaskStore(Protocol):
     def newest_first(
         self, account: str, *, start_ms: int, end_ms: int, before: int | None = None
     ) -> Iterator[tuple[int, Task]]: ...
-    def put_record(self, kind: str, account: str, key: str, value: dict[str, Any]) -> None: ...
+    def put_record(
+        self, kind: str, account: str, key: str, value: dict[str, Any], *, owner: str = ""
+    ) -> None: ...
     def get_record(self, kind: str, account: str, key: str) -> dict[str, Any] | None: ...
     def records(self, kind: str, account: str) -> list[dict[str, Any]]: ...
     def reset(self) -> None: ...
 
 
 class InMemoryTaskStore:
-    """The default store: everything in dicts, gone when the process ends."""
+    """The default store: everything in dicts, gone when the process ends.
 
-    def __init__(self) -> None:
+    ``max_tasks`` (``--max-tasks``; 0: no cap) bounds memory: past it, each new task evicts the
+    oldest finished one (a task still running is never evicted), with the records issued for
+    it (its media: their URLs then answer 404, as Kling's expire). A cursor of ``/tasks`` stays
+    valid: positions in an account's log never move (``_Log``).
+    """
+
+    def __init__(self, max_tasks: int = 0) -> None:
+        self._max_tasks = max_tasks
         self.reset()
 
     def reset(self) -> None:
         self._by_id: dict[str, Task] = {}
         self._by_external: dict[tuple[str, str], str] = {}
-        self._ordered: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self._order: list[str] = []
-        self._by_account: dict[str, list[str]] = defaultdict(list)
+        self._ordered: dict[tuple[str, str], _Log] = defaultdict(_Log)
+        self._order: deque[str] = deque()  # creation order, for eviction and tasks()
+        self._by_account: dict[str, _Log] = defaultdict(_Log)
         self._records: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+        self._owned: dict[str, list[tuple[str, str, str]]] = {}  # task id -> its records
+        self.evicted = 0
 
     def add(self, task: Task) -> None:
         if task.task_id in self._by_id:
@@ -57,9 +69,11 @@ class InMemoryTaskStore:
         self._by_id[task.task_id] = task
         if task.external_task_id:
             self._by_external[(task.account, task.external_task_id)] = task.task_id
-        self._ordered[(task.account, task.endpoint)].append(task.task_id)
+        self._ordered[(task.account, task.endpoint)].append(task.task_id, task.created_at)
         self._order.append(task.task_id)
-        self._by_account[task.account].append(task.task_id)
+        self._by_account[task.account].append(task.task_id, task.created_at)
+        if self._max_tasks and len(self._by_id) > self._max_tasks:
+            self._evict_oldest_finished()
 
     def update(self, task: Task) -> None:
         """Replace a task by a newer value of itself; who owns it never changes."""
@@ -90,12 +104,14 @@ class InMemoryTaskStore:
         return (account, external_task_id) in self._by_external
 
     def page(self, account: str, endpoint: str, page_num: int, page_size: int) -> list[Task]:
-        ids = self._ordered.get((account, endpoint), [])
-        stop = len(ids) - (page_num - 1) * page_size
-        if stop <= 0:
+        log = self._ordered.get((account, endpoint))
+        if log is None:
             return []
-        start = max(stop - page_size, 0)
-        return [self._by_id[i] for i in reversed(ids[start:stop])]
+        stop = log.end - (page_num - 1) * page_size
+        if stop <= log.start:
+            return []
+        ids = log.between(max(stop - page_size, log.start), stop)
+        return [t for t in (self._by_id.get(i) for i in reversed(ids)) if t is not None]
 
     def by_external(self, account: str, external_task_id: str) -> Task | None:
         found = self._by_external.get((account, external_task_id))
@@ -106,30 +122,121 @@ class InMemoryTaskStore:
     ) -> Iterator[tuple[int, Task]]:
         """(position, task) of the account's tasks created in ``[start_ms, end_ms]``, newest
         first, starting below ``before`` (a position an earlier call yielded). Positions
-        never change (tasks are only appended), so they make stable cursors; finding the
-        window is a binary search (creation times never decrease), so a page costs
-        O(log n + page), not a scan of the account."""
-        ids = self._by_account.get(account, [])
-        top = bisect.bisect_right(ids, end_ms, key=lambda i: self._by_id[i].created_at)
+        never change (tasks are only appended, and eviction only trims the oldest), so they
+        make stable cursors; finding the window is a binary search (creation times never
+        decrease), so a page costs O(log n + page), not a scan of the account."""
+        log = self._by_account.get(account)
+        if log is None:
+            return
+        top = log.position_after(end_ms)
         if before is not None:
             top = min(top, before)
-        for position in range(top - 1, -1, -1):
-            task = self._by_id[ids[position]]
-            if task.created_at < start_ms:
+        for position in range(top - 1, log.start - 1, -1):
+            if log.created_at(position) < start_ms:
                 return
-            yield position, task
+            task = self._by_id.get(log.id_at(position))
+            if task is not None:
+                yield position, task
 
     def tasks(self, account: str | None = None) -> list[Task]:
         """Every task (of one account, or of all), oldest first."""
-        ids = self._order if account is None else self._by_account.get(account, [])
-        return [self._by_id[i] for i in ids]
+        if account is None:  # eviction keeps _order's order
+            return [t for t in (self._by_id.get(i) for i in self._order) if t is not None]
+        log = self._by_account.get(account)
+        ids = log.between(log.start, log.end) if log is not None else []
+        return [t for t in (self._by_id.get(i) for i in ids) if t is not None]
 
-    def put_record(self, kind: str, account: str, key: str, value: dict[str, Any]) -> None:
-        self._records[(kind, account)][key] = copy.deepcopy(value)
+    def _evict_oldest_finished(self) -> None:
+        """Drop the oldest finished task; running ones met on the way keep their place."""
+        kept: list[str] = []
+        while self._order:
+            task_id = self._order.popleft()
+            task = self._by_id.get(task_id)
+            if task is None:
+                continue
+            if not task.terminal:
+                kept.append(task_id)
+                continue
+            self._drop(task)
+            break
+        self._order.extendleft(reversed(kept))
+
+    def _drop(self, task: Task) -> None:
+        del self._by_id[task.task_id]
+        if task.external_task_id:
+            self._by_external.pop((task.account, task.external_task_id), None)
+        for kind, account, key in self._owned.pop(task.task_id, []):
+            self._records.get((kind, account), {}).pop(key, None)
+        for log in (self._ordered[(task.account, task.endpoint)], self._by_account[task.account]):
+            log.trim(self._by_id)
+        self.evicted += 1
+
+    def put_record(
+        self, kind: str, account: str, key: str, value: dict[str, Any], *, owner: str = ""
+    ) -> None:
+        """``owner``: the task the record was issued for; it goes when that task is evicted."""
+        self._records[(kind, account)][key] = _copy(value)
+        if owner and self._max_tasks:  # without a cap nothing is evicted: nothing to track
+            self._owned.setdefault(owner, []).append((kind, account, key))
 
     def get_record(self, kind: str, account: str, key: str) -> dict[str, Any] | None:
         value = self._records.get((kind, account), {}).get(key)
-        return None if value is None else copy.deepcopy(value)
+        return None if value is None else _copy(value)
 
     def records(self, kind: str, account: str) -> list[dict[str, Any]]:
-        return [copy.deepcopy(v) for v in self._records.get((kind, account), {}).values()]
+        return [_copy(v) for v in self._records.get((kind, account), {}).values()]
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _copy(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy nobody else holds; most records (media, audio, faces) are flat, and a flat copy
+    of one is about twenty times cheaper than ``deepcopy``."""
+    if all(isinstance(v, _SCALARS) for v in record.values()):
+        return dict(record)
+    return copy.deepcopy(record)
+
+
+class _Log:
+    """Task ids in creation order, with their creation times, addressed by position. Positions
+    never change: trimming the oldest (eviction) only moves ``start``; the list is compacted
+    now and then, and ``base`` remembers how many positions were cut off before it."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._created = array("q")
+        self._base = 0  # the position of _ids[0]
+        self.start = 0  # the first position still held
+
+    @property
+    def end(self) -> int:
+        return self._base + len(self._ids)
+
+    def append(self, task_id: str, created_at: int) -> None:
+        self._ids.append(task_id)
+        self._created.append(created_at)
+
+    def id_at(self, position: int) -> str:
+        return self._ids[position - self._base]
+
+    def created_at(self, position: int) -> int:
+        return self._created[position - self._base]
+
+    def between(self, start: int, stop: int) -> list[str]:
+        return self._ids[start - self._base : stop - self._base]
+
+    def position_after(self, created_ms: int) -> int:
+        """The first position created after ``created_ms`` (creation times never decrease)."""
+        head = self.start - self._base
+        return self._base + bisect.bisect_right(self._created, created_ms, lo=head)
+
+    def trim(self, alive: Container[str]) -> None:
+        """Move ``start`` past the oldest ids no longer ``alive``; compact when half is dead."""
+        while self.start < self.end and self.id_at(self.start) not in alive:
+            self.start += 1
+        dead = self.start - self._base
+        if dead > 1024 and dead * 2 > len(self._ids):
+            del self._ids[:dead]
+            del self._created[:dead]
+            self._base = self.start
