@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from mock_server.backend import Backend
 
 Sleep = Callable[[float], Awaitable[Any]]
+_HEADER_BYTES = HEADER.lower().encode("latin-1")  # ASGI header names are lower-case bytes
 GATEWAY_PAGE = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -128,9 +129,10 @@ class FaultMiddleware:
             await self.app(scope, receive, _truncating(send) if cut else send)
 
     def _header_rules(self, backend: Backend, scope: Scope) -> list[Rule]:
-        if protected_area(scope["path"]) is not None:
+        raw = [v for k, v in scope["headers"] if k == _HEADER_BYTES]  # most requests: none
+        if not raw or protected_area(scope["path"]) is not None:
             return []
-        value = ",".join(Headers(scope=scope).getlist(HEADER))
+        value = ",".join(v.decode("latin-1") for v in raw)
         return header_rules(backend.faults, value) if value else []
 
     async def _decide(
