@@ -64,7 +64,7 @@ def preload(app: Any, n: int, base_url: str) -> dict[str, Any]:
                 units=units,
             )
             # what Lifecycle._apply does on "succeed": the backend's finisher builds the result
-            task = task.replace(status="succeed", result=backend._finish(task))
+            task = task.replace(status="succeed", result=backend.finish(task))
             store.add(task)
             backend.limits.on_change(StatusChange(task, "processing", "succeed", now), ep)
             first = first or task_id

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract_tests.checks import Context
-from contract_tests.flows import CallbackReceiver
-from contract_tests.generation import KLING_SAMPLE_IMAGE, Generator
+from contract_tests.flows import CallbackReceiver, sender
+from contract_tests.generation import KLING_SAMPLE_IMAGE, Generator, with_image_url
+from contract_tests.objects import Objects
 from contract_tests.oracle import Oracle
 from contract_tests.profiles import PROFILES, Profile, TargetKind
 from contract_tests.report import Recorder
@@ -15,6 +16,7 @@ from contract_tests.spend import SpendGuard
 from contract_tests.targets import Target, make_target
 from mock_server.spec.loader import load_spec
 from mock_server.spec.registry import Registry
+from mock_server.validation.references import References
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Harness:
     receiver: CallbackReceiver | None = None
     poll_interval: float = 0.25
     closers: list[Any] = field(default_factory=list)
+    objects: Objects | None = None  # what bodies name by id, made once (objects.py)
 
     @property
     def expect_callbacks(self) -> bool:
@@ -69,7 +72,7 @@ def build(options: Options, recorder: Recorder | None = None) -> Harness:
     )
     recorder = recorder or Recorder()
     receiver = CallbackReceiver() if options.callbacks and options.target != "real" else None
-    return Harness(
+    harness = Harness(
         options=options,
         registry=registry,
         target=target,
@@ -80,4 +83,27 @@ def build(options: Options, recorder: Recorder | None = None) -> Harness:
         profile=PROFILES[options.profile],
         ctx=Context(registry, recorder, exact_errors=options.target != "real"),
         receiver=receiver,
+    )
+    harness.objects = _objects(harness)
+    return harness
+
+
+def _objects(harness: Harness) -> Objects:
+    """Objects made through the target: on a fake for free, polled briefly (a manual clock
+    jumps; a served fake runs fast); on real Kling only within the spending allowance,
+    presets first, with the harness's image URL in every body."""
+    target, real = harness.target, harness.options.target == "real"
+    image = harness.options.image_url
+    return Objects(
+        harness.registry,
+        References(harness.registry),
+        sender(harness),
+        target.wait,
+        lambda: int(target.now_s() * 1000),
+        step_s=2.0 if target.has_clock else (5.0 if real else 0.1),
+        may_make=harness.guard.allow_setup,
+        presets_first=real,
+        prepare_body=lambda ep, body: (
+            with_image_url(harness.registry, ep, body, image) if real else body
+        ),
     )

@@ -45,6 +45,14 @@ class Oracle:
         # live: judge as the live service answers (x-kling-live rules; the fake's default)
         self._validators = compile_validators(registry, strict=strict, live=live)
 
+    def effective(self, op: Operation, body: Any) -> Any:
+        """A body the validator accepts, as the fake goes on to read it: converted, with the
+        documented defaults, the design's fields lifted (``Backend.validate``)."""
+        validator = self._validators.get(op.op_id)
+        if validator is None:
+            return body
+        return op.endpoint.design.lift(validator.with_defaults(validator.validate(body)))
+
     def expect(self, op: Operation, body: Any) -> Expectation:
         if op.body_schema is not None and not isinstance(body, dict):
             return Expectation(1200, "", "type", "the body must be a JSON object")

@@ -33,7 +33,6 @@ def spawned_fake(
             "warning",
             "--concurrency",  # the suite checks contracts, not limits
             "off",
-            "--no-check-references",  # generated bodies name made-up ids
             "--no-check-balance",  # the suite spends far beyond the default packs
             *extra,
         ],

@@ -48,6 +48,16 @@ class SpendGuard:
     def record_spend(self) -> None:
         self.spent += 1
 
+    def allow_setup(self, what: str) -> bool:
+        """An object a test needs made first (a video to extend, a TTS audio, a session):
+        billable on real Kling, so it takes one task of the allowance; free on a fake."""
+        if not self.limited:
+            return True
+        if self.spent < self.allowance:
+            self.spent += 1
+            return True
+        return False
+
     def describe(self) -> list[str]:
         if not self.limited:
             return []

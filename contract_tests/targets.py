@@ -93,11 +93,11 @@ def load_app_factory(spec: str) -> Callable[..., Any]:
 
 def in_process(app_factory: str = "mock_server.app:create_app") -> Target:
     # The suite checks contracts, not limits: it leaves many tasks running on a stopped clock.
-    # Its generated bodies name made-up ids (video_id, element_id, ...): references are not
-    # checked (tests/validation/test_references.py covers them). It spends far beyond any
-    # pack, so packs do not refuse it (1102; tests/simulation covers that).
+    # References are checked: the harness makes the objects bodies name first (objects.py).
+    # It spends far beyond any pack, so packs do not refuse it (1102; tests/simulation covers
+    # that).
     settings = Settings(
-        clock="manual", concurrency="off", check_references=False, check_balance=False
+        clock="manual", concurrency="off", check_references=True, check_balance=False
     )
     clock = ManualClock()
     app = load_app_factory(app_factory)(settings, clock=clock)

@@ -19,6 +19,7 @@ from contract_tests.flows import sender, task_flow
 from contract_tests.generation import with_image_url
 from contract_tests.harness import Harness
 from contract_tests.mutations import mutations, recorded
+from contract_tests.objects import Objects, Unavailable
 from contract_tests.payloads import unique_external_id
 from contract_tests.setups import SetupRefused, prepare
 from contract_tests.spend import minimal_body
@@ -34,6 +35,11 @@ TASKS = [ep for ep in REGISTRY.endpoints.values() if ep.kind == "task"]
 LISTS = [op for op in REGISTRY if op.action in ("list", "catalog")]
 EXAMPLES = set(endpoints_with_examples())
 REFERENCES = References(REGISTRY)  # which ids a body names, so setups can make real ones
+
+
+def _objects(kling: Harness) -> Objects:
+    assert kling.objects is not None  # harness.build makes them
+    return kling.objects
 
 
 def _id(op: Operation) -> str:
@@ -161,8 +167,17 @@ def test_single_mutations_are_rejected(kling: Harness, endpoint: str) -> None:
     for mutation in sweep:
         body, expected = mutation.body, mutation.expected
         if kling.target.kind != "real":  # state a call acts on; on real Kling it would cost
-            refs = REFERENCES.of(endpoint) if mutation.name.startswith("example:") else ()
-            body = prepare(endpoint, body, send, kling.target.wait, keep=expected.field, refs=refs)
+            # Real objects for every id but the judged field's: a fake that stopped enforcing
+            # the broken rule must accept the body, not refuse a made-up id.
+            body = prepare(
+                endpoint,
+                body,
+                send,
+                kling.target.wait,
+                keep=expected.field,
+                refs=REFERENCES.of(endpoint),
+                objects=_objects(kling),
+            )
         checks.invalid_rejected(kling.ctx, endpoint, body, expected, _send(kling, op, body))
     assert sweep, f"no mutation of {endpoint} breaks a rule"
 
@@ -176,6 +191,7 @@ def test_valid_bodies_are_accepted(kling: Harness, op: Operation) -> None:
         )
     ep = op.endpoint.id
     send = sender(kling)
+    objects = _objects(kling)
 
     def judge(body: Any) -> None:
         body = _unique(op, body)
@@ -183,10 +199,20 @@ def test_valid_bodies_are_accepted(kling: Harness, op: Operation) -> None:
         if not expected.accepted:  # a rule schemathesis cannot see: judged as an invalid body
             checks.invalid_rejected(kling.ctx, ep, body, expected, _send(kling, op, body))
             return
-        try:
-            body = prepare(ep, body, send, kling.target.wait)
+        try:  # real objects for the ids it names, and the state a call acts on
+            body = prepare(
+                ep, body, send, kling.target.wait, refs=REFERENCES.of(ep), objects=objects
+            )
         except SetupRefused as refused:
             raise checks.CheckFailure("valid_accepted", f"setup failed: {refused}") from None
+        # Judged again as sent: the objects' rules (an audio's length, a face's window) are
+        # ones generation cannot see, judged with the fake's rules on what was made.
+        expected = kling.oracle.expect(op, body)
+        if expected.accepted:
+            expected = objects.expect(kling.oracle, op.op_id, body)
+        if not expected.accepted:
+            checks.invalid_rejected(kling.ctx, ep, body, expected, _send(kling, op, body))
+            return
         checks.valid_accepted(kling.ctx, ep, op, body, _send(kling, op, body))
 
     examples(kling, op, "positive", judge)
@@ -202,6 +228,12 @@ def test_task_flow(kling: Harness, endpoint: str) -> None:
     if not kling.guard.may_create(endpoint):
         pytest.skip("spending allowance used up")
     body = with_image_url(REGISTRY, endpoint, minimal_body(endpoint), kling.options.image_url)
+    try:  # the ids it names: made first (within the allowance on real Kling), or presets
+        body = _objects(kling).fill(body, REFERENCES.of(endpoint))
+    except Unavailable as missing:
+        pytest.skip(f"{missing} (--kling-allow-spend)")
+    if not kling.guard.may_create(endpoint):  # what it names took the rest of the allowance
+        pytest.skip("spending allowance used up")
     task_flow(kling, REGISTRY.endpoints[endpoint], body)
 
 

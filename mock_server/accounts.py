@@ -23,6 +23,10 @@ DEFAULT_ACCESS_KEY = "mock-access-key"
 DEFAULT_SECRET_KEY = "mock-secret-key"
 # The model-path design takes only an API key (new-design-api.md 1.2): the default account has one.
 DEFAULT_API_KEY = "mock-api-key"
+# USD an account pays from where it holds no pack of a charge's pool (a guess, live-behaviour.md
+# B.7). An account that lists its packs has none unless it says so: live, an account holding
+# only a video pack got 1102 on image generation (A.6 #31).
+DEFAULT_CASH_USD = 100.0
 _READERS = {".json": json.loads, ".toml": tomllib.loads}
 
 
@@ -35,6 +39,7 @@ class Account:
     resource_packs: tuple[dict[str, Any], ...] = ()
     concurrency: dict[str, int] | None = None  # None: the --concurrency default
     rate_limit: float | None = None  # requests per second; None: the --rate-limit default
+    cash_balance: float = DEFAULT_CASH_USD  # USD for pools without a pack (simulation/ledger.py)
 
     @property
     def user_id(self) -> str:
@@ -63,7 +68,8 @@ def _where(parts: Any) -> str:
 
 def load_accounts(path: Path) -> list[Account]:
     """Read ``{"accounts": [{"access_key", "secret_key", "api_keys"?, "name"?,
-    "resource_packs"?}]}``; raise ValueError naming the file and the field on any problem."""
+    "resource_packs"?, "cash_balance"?, ...}]}``; raise ValueError naming the file and the
+    field on any problem."""
     raw = _read(path)
     schema = json.loads((SCHEMAS_DIR / "config" / "accounts.json").read_text(encoding="utf-8"))
     error = best_match(Draft202012Validator(schema).iter_errors(raw))
@@ -78,6 +84,9 @@ def load_accounts(path: Path) -> list[Account]:
             resource_packs=tuple(entry.get("resource_packs", [])),
             concurrency=entry.get("concurrency"),
             rate_limit=entry.get("rate_limit"),
+            cash_balance=float(
+                entry.get("cash_balance", 0.0 if entry.get("resource_packs") else DEFAULT_CASH_USD)
+            ),
         )
         for entry in raw["accounts"]
     ]

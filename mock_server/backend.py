@@ -24,8 +24,8 @@ from mock_server.auth import Authenticator
 from mock_server.callbacks.wiring import listener, make_sender, remember_effect, replace_sender
 from mock_server.http.journal import RequestJournal
 from mock_server.responders.library import load_catalog
-from mock_server.results import render
-from mock_server.results.builder import BUILDERS, BuildContext
+from mock_server.results import finishing, render
+from mock_server.results.builder import BUILDERS
 from mock_server.results.urls import Media, MediaUrls
 from mock_server.settings import Settings
 from mock_server.simulation.failures import FailurePolicy
@@ -46,7 +46,6 @@ from mock_server.validation import RequestValidator, compile_validators
 from mock_server.validation.references import References
 
 MEDIA = "media"  # store record kind of the result files the fake issued
-PARENT_VIDEO_SECONDS = 5.1
 
 
 class Backend:
@@ -96,7 +95,7 @@ class Backend:
         self.lifecycle = Lifecycle(
             self.clock,
             self.store,
-            finish=self._finish,
+            finish=self.finish,
             speed=self.settings.speed,
             timings=Timings(),
             wake=self.waiter.wake_all,
@@ -195,10 +194,18 @@ class Backend:
                 op.op_id, self.store, account.access_key, self.clock.now_ms(), body
             )
 
-    def record_issued(self, ep: Endpoint, account: str, data: Any, task_id: str = "") -> None:
-        """Record every id ``data`` (a task result, a sync call's data) hands out."""
+    def record_issued(
+        self,
+        ep: Endpoint,
+        account: str,
+        data: Any,
+        task_id: str = "",
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Record every id ``data`` (a task result, a sync call's data) hands out, and what
+        made it (``body``: the request as validated)."""
         origin = {"endpoint": ep.id, "task_id": task_id, "created_at": self.clock.now_ms()}
-        self.references.record(ep.id, self.store, account, data, origin)
+        self.references.record(ep.id, self.store, account, data, origin, body)
 
     def base_url(self, request_base: str) -> str:
         return (self.settings.public_base_url or request_base).rstrip("/")
@@ -234,7 +241,7 @@ class Backend:
             units=units,
         )
         if ep.parent_video:
-            task = task.replace(parent_video=self._parent_video(task))
+            task = task.replace(parent_video=finishing.parent_video(self, task))
         failure = self.failures.decide(body)  # drawn for every task, whatever a rule says
         if fault is not None and fault.task_failure is not None:
             failure = fault.task_failure
@@ -244,6 +251,14 @@ class Backend:
             remember_effect(self.store, task, fault.callback_effect)
         self.lifecycle.track(task)
         return task
+
+    def user_id(self, access_key: str) -> str:
+        """The account's user id, as results show their owner."""
+        return self._owners.get(access_key, "0")
+
+    def finish(self, task: Task) -> dict[str, Any]:
+        """The result of ``task`` as it succeeds (results/finishing.py)."""
+        return finishing.result(self, task)
 
     def price(self, ep: Endpoint, account: Account, body: dict[str, Any]) -> str:
         """final_unit_deduction for ``body``; a rule may read the account's stored records
@@ -275,29 +290,3 @@ class Backend:
             task_id = self.ids.task_id()
             if self.store.by_id(task_id) is None:
                 return task_id
-
-    def _parent_video(self, task: Task) -> dict[str, str]:
-        body = task.body
-        source = body.get("video_id") or body.get("session_id") or self.ids.uuid()
-        # A video the fake made has a recorded length (x-kling-issues); else the default.
-        made = self.store.get_record("video", task.account, str(source)) or {}
-        seconds = float(made.get("seconds") or PARENT_VIDEO_SECONDS)
-        urls = self.media_urls(task.base_url, owner=task.task_id)
-        url = urls.video(f"{task.task_id}-parent", seconds=seconds)
-        return {"id": str(source), "url": url, "duration": f"{seconds:.1f}"}
-
-    def _finish(self, task: Task) -> dict[str, Any]:
-        ep: Endpoint = self.registry.endpoints[task.endpoint]
-        watermark = ep.watermark and (task.body.get("watermark_info") or {}).get("enabled") is True
-        owner = self._owners.get(task.account, "0")
-        ctx = BuildContext(
-            task=task,
-            body=task.body,
-            ids=self.ids,
-            urls=self.media_urls(task.base_url, owner=task.task_id),
-            watermark=watermark,
-            owner=owner,
-        )
-        result = BUILDERS[str(ep.result)](ctx)
-        self.record_issued(ep, task.account, result, task.task_id)
-        return result

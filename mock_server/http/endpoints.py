@@ -19,7 +19,7 @@ from mock_server.accounts import Account
 from mock_server.backend import Backend
 from mock_server.http.envelope import success
 from mock_server.http.intake import Input, Intake
-from mock_server.responders import RESPONDERS, CallContext
+from mock_server.responders import CallContext, answer
 from mock_server.results import render
 from mock_server.spec.registry import Endpoint as SpecEndpoint
 from mock_server.spec.registry import Operation
@@ -113,14 +113,7 @@ async def call(request: Request, op: Operation) -> Response:
         raw=given.raw,
         base_url=backend.base_url(str(request.base_url)),
     )
-    responder = RESPONDERS[str(op.endpoint.responder)]
-    data = responder(ctx)
-    units = ctx.units()
-    if float(units) > 0:  # a synchronous call is charged as it answers (TTS, identify-face)
-        backend.limits.charge_now(
-            account, op.endpoint, units, body=ctx.body, reply=data, now_ms=ctx.now
-        )
-    backend.record_issued(op.endpoint, account.access_key, data)
+    data = answer(ctx)  # 1102 before the responder runs; charged after it
     omit = op.endpoint.live_omits_data and backend.answers.live  # manifest "live"
     return success(data, backend.ids.request_id(), omit_data=omit)
 

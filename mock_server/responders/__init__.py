@@ -47,6 +47,23 @@ RESPONDERS: dict[str, Responder] = {}
 responder = registrar(RESPONDERS, "responder")
 
 
+def answer(ctx: CallContext) -> Any:
+    """A sync, catalogue or account call, its input already checked: refused (1102) before
+    its responder runs when its pool cannot pay, so a refusal leaves nothing behind (no
+    session, no audio, no media); charged once it has answered (live-behaviour.md B.7); then
+    the ids it issued are recorded, with what made them."""
+    backend, ep, account = ctx.backend, ctx.operation.endpoint, ctx.account
+    units = ctx.units()
+    charged = float(units) > 0
+    if charged:
+        backend.limits.check_funds(account, ep, units)
+    data = RESPONDERS[str(ep.responder)](ctx)
+    if charged:
+        backend.limits.charge_now(account, ep, units, body=ctx.body, reply=data, now_ms=ctx.now)
+    backend.record_issued(ep, account.access_key, data, body=ctx.body)
+    return data
+
+
 def _load() -> None:
     # Import for the registration side effect; kept at the bottom to avoid import cycles.
     from mock_server.responders import (  # noqa: F401

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from mock_server.errors import KlingError
 from mock_server.responders import CallContext, responder
-from mock_server.responders.media_tools import SESSION
+from mock_server.responders.media_tools import SESSION, session_record, source_seconds
 
 SESSION_TTL_MS = 24 * 3600 * 1000
 MAX_FRAMES = 10
@@ -64,28 +64,16 @@ def _masks(frame_index: int, points: list[Any]) -> dict[str, Any]:
     return {"frame_index": frame_index, "rle_mask_list": masks}
 
 
-def _source_seconds(ctx: CallContext) -> float:
-    """A video the fake made has a known length (its issued record); a URL is not fetched."""
-    video_id = ctx.body.get("video_id")
-    made = ctx.backend.store.get_record("video", ctx.account.access_key, str(video_id))
-    seconds = (made or {}).get("seconds") if video_id else None
-    return float(seconds) if isinstance(seconds, int | float) else SECONDS
-
-
 @responder("multi_elements_init_selection")
 def init_selection(ctx: CallContext) -> dict[str, Any]:
     session_id = ctx.backend.ids.numeric_id()
-    seconds = _source_seconds(ctx)
+    seconds = source_seconds(ctx, SECONDS)
     ctx.backend.store.put_record(
         SESSION,
         ctx.account.access_key,
         session_id,
-        {
-            "kind": "multi-elements",
-            "created_at": ctx.now,
-            "frames": {},
-            "seconds": seconds,  # multi-elements checks its duration against it (x-kling-ref)
-        },
+        # multi-elements checks its duration against the session's length (x-kling-ref)
+        session_record("multi-elements", ctx.now, seconds),
     )
     return {
         **_head(ctx, session_id),

@@ -24,6 +24,9 @@ class BuildContext:
     urls: MediaUrls
     watermark: bool
     owner: str  # creator id for owned_by
+    # The result video's length when the engine decides it (a parent video's plus the
+    # manifest's ``adds_seconds``); None: from the request's ``duration``.
+    seconds: float | None = None
 
 
 Builder = Callable[[BuildContext], dict[str, Any]]
@@ -60,7 +63,7 @@ def _aspect(body: dict[str, Any], default: str = "16:9") -> str:
 
 def _video(ctx: BuildContext, index: int = 0) -> dict[str, Any]:
     name, aspect = f"{ctx.task.task_id}-{index}", _aspect(ctx.body)
-    duration = video_duration(ctx.body)
+    duration = video_duration(ctx.body) if ctx.seconds is None else f"{ctx.seconds:.1f}"
     seconds = float(duration)
     item = {"id": ctx.ids.uuid(), "url": ctx.urls.video(name, aspect, seconds=seconds)}
     if ctx.watermark:

@@ -3,8 +3,9 @@
 A charge draws on the account's packs of its pool in the order they are listed, moving on when
 one is used up, and leaves one row per pack it touched with the running balance before and
 after: ``/account/costs`` and ``/account/billing/package`` read them. A pool without a pack is
-paid from a cash balance at list price (units x 0.14 USD on the video page, x 0.0035 on the
-image page, B.1) and shows in ``/account/billing/balance``; the cash side is a guess (B.7).
+paid from the account's cash balance (``cash``, USD: the accounts file's ``cash_balance``) at
+list price (units x 0.14 USD on the video page, x 0.0035 on the image page, B.1) and shows in
+``/account/billing/balance``; the cash side is a guess (B.7).
 Amounts are decimals, so a run of 0.05 charges adds up to the cent.
 """
 
@@ -18,7 +19,6 @@ from typing import Any
 from mock_server.errors import KlingError
 
 LIST_PRICE = {"video": Decimal("0.14"), "image": Decimal("0.0035"), "try-on": Decimal("0.0035")}
-CASH_BALANCE = Decimal(100)  # USD an account may spend outside its packs (Guess)
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,24 @@ class Ledger:
             return None
         return sum((self.pack_left(account, i, packs[i]) for i in mine), 0.0)
 
-    def cash_left(self, account: str) -> Decimal:
-        return CASH_BALANCE - self._cash.get(account, Decimal(0))
+    def cash_left(self, account: str, cash: Decimal) -> Decimal:
+        """What is left of ``cash`` (the account's balance, USD) after its cash charges."""
+        return cash - self._cash.get(account, Decimal(0))
 
     def check(
-        self, account: str, packs: Sequence[Mapping[str, Any]], pool: str, units: str
+        self,
+        account: str,
+        packs: Sequence[Mapping[str, Any]],
+        pool: str,
+        units: str,
+        cash: Decimal,
     ) -> None:
         """1102 unless the pool's packs (or, without packs, the cash balance) can pay."""
         left = self.remaining(account, packs, pool)
         if left is not None:
             if Decimal(units) > Decimal(str(left)):
                 raise KlingError(1102)
-        elif Decimal(units) * LIST_PRICE[pool] > self.cash_left(account):
+        elif Decimal(units) * LIST_PRICE[pool] > self.cash_left(account, cash):
             raise KlingError(1102)
 
     def charge(
@@ -78,6 +84,7 @@ class Ledger:
         packs: Sequence[Mapping[str, Any]],
         pool: str,
         units: str,
+        cash: Decimal,
         **what: Any,  # ref, endpoint, body, result, at_ms
     ) -> None:
         due = Decimal(units)
@@ -85,7 +92,7 @@ class Ledger:
         rows = self._rows.setdefault(account, [])
         if not mine:
             price = due * LIST_PRICE[pool]
-            before = self.cash_left(account)
+            before = self.cash_left(account, cash)
             self._cash[account] = self._cash.get(account, Decimal(0)) + price
             rows.append(
                 Charge(

@@ -10,9 +10,10 @@ resource packs (1102).
   quota a create gets HTTP 429, 1303 and creates and charges nothing.
 - An optional request rate per account (a one-second window on the fake's clock): 429, 1302.
 - Packs: tasks are charged their units when they succeed, synchronous calls when they answer
-  (``charge_now``); a create or call whose units exceed what is left in its pool's packs gets
-  429, 1102. Tasks still running are not reserved (how Kling reserves is undocumented). A pool
-  without a pack is paid from a cash balance (``simulation/ledger.py`` keeps the rows).
+  (``charge_now``, after ``check_funds`` let them run); a create or call whose units exceed what
+  is left in its pool's packs gets 429, 1102. Tasks still running are not reserved (how Kling
+  reserves is undocumented). A pool without a pack is paid from the account's cash balance
+  (``cash_balance``; ``simulation/ledger.py`` keeps the rows).
 
 The counters follow the lifecycle (``on_change``), so nothing here scans the store.
 """
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from mock_server.accounts import Account
+from mock_server.accounts import DEFAULT_CASH_USD, Account
 from mock_server.errors import KlingError
 from mock_server.simulation.ledger import Ledger
 from mock_server.spec.registry import Endpoint
@@ -135,6 +137,21 @@ class Limits:
     def remaining(self, account: Account, pool: str) -> float | None:
         return self.ledger.remaining(account.access_key, self.packs(account), pool)
 
+    @staticmethod
+    def cash(account: Account | None) -> Decimal:
+        """The account's cash balance in USD (the accounts file's ``cash_balance``)."""
+        return Decimal(str(account.cash_balance if account else DEFAULT_CASH_USD))
+
+    def cash_left(self, account: Account) -> float:
+        return float(self.ledger.cash_left(account.access_key, self.cash(account)))
+
+    def check_funds(self, account: Account, endpoint: Endpoint, units: str) -> None:
+        """1102 unless the endpoint's pool can pay ``units`` (with --check-balance)."""
+        if endpoint.pool is not None and self._check_balance:
+            self.ledger.check(
+                account.access_key, self.packs(account), endpoint.pool, units, self.cash(account)
+            )
+
     def charge_now(
         self,
         account: Account,
@@ -145,18 +162,17 @@ class Limits:
         reply: Mapping[str, Any],
         now_ms: int,
     ) -> None:
-        """A synchronous call that costs units: 1102 unless its pool can pay, else charged at
-        once (live-behaviour.md B.7), the reply's id and result going into the ledger."""
+        """A synchronous call that costs units, charged once it has answered (live-behaviour.md
+        B.7; ``check_funds`` refused it beforehand if its pool could not pay), the reply's id and
+        result going into the ledger."""
         if endpoint.pool is None:
             return
-        packs = self.packs(account)
-        if self._check_balance:
-            self.ledger.check(account.access_key, packs, endpoint.pool, units)
         self.ledger.charge(
             account.access_key,
-            packs,
+            self.packs(account),
             endpoint.pool,
             units,
+            self.cash(account),
             ref=str(reply.get("task_id") or reply.get("session_id") or ""),
             endpoint=endpoint.id,
             body=body,
@@ -189,8 +205,7 @@ class Limits:
             key = self._key(account.access_key, pool, body)
             if self._in_use[key] + slots_of(endpoint, body) > quotas[pool]:
                 raise KlingError(1303, OVER_CONCURRENCY)
-        if self._check_balance:
-            self.ledger.check(account.access_key, self.packs(account), pool, units)
+        self.check_funds(account, endpoint, units)
 
     def on_change(self, change: StatusChange, endpoint: Endpoint) -> None:
         """Lifecycle listener: hold slots from submitted, release and charge at the end."""
@@ -214,6 +229,7 @@ class Limits:
                     packs,
                     endpoint.pool,
                     task.units,
+                    self.cash(known),
                     ref=task.task_id,
                     endpoint=task.endpoint,
                     body=task.body,
@@ -235,6 +251,7 @@ class Limits:
             "in_use": self.in_use(account.access_key),
             "rate_limit": self.rate(account.access_key),
             "packs": {pool: self.remaining(account, pool) for pool in POOLS},
+            "cash_left": self.cash_left(account),
         }
 
     def _key(self, account: str, pool: str, body: Mapping[str, Any]) -> Key:

@@ -79,6 +79,8 @@ class Endpoint:
     design: Design = LEGACY  # which API design: auth, rendering, where fields live
     model: str | None = None  # model-in-path designs: the model this entry serves
     template: str | None = None  # ``path`` with ``{model}`` left in (the unknown-model route)
+    # ``parent_video: {"adds_seconds": n}``: the result video lasts its parent's length + n
+    parent_adds_seconds: float | None = None
 
     @property
     def queried_per_endpoint(self) -> bool:
@@ -130,6 +132,11 @@ class Endpoint:
             design=design,
             model=model,
             template=template,
+            parent_adds_seconds=(
+                float(entry["parent_video"]["adds_seconds"])
+                if isinstance(entry.get("parent_video"), dict)
+                else None
+            ),
         )
 
 

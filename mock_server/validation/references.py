@@ -7,9 +7,12 @@ Two schema keywords, collected once per operation at start-up (like the validato
   length of its media (the sibling field ``seconds`` names), where and when it was made.
 - ``x-kling-ref`` on a request field (``{"kind": "video", ...rules}``): the id must name a live
   record of that kind of this account, or a preset (catalogue) id of that kind; otherwise 1201.
-  The rules then check the named media: ``seconds`` ``{"min", "max"}`` (its length),
-  ``end_ms`` (a sibling field in ms that must not pass its end) and ``bands`` (the length a
-  request field's value asks for).
+  The rules then check the named object (``ref_rules.py``): ``made_by`` (which endpoint and
+  request values made it), ``seconds`` ``{"min", "max"}`` (its length), ``end_ms`` (a sibling
+  field in ms that must not pass its end), ``bands`` (the length a request field's value asks
+  for) and ``span`` (where an inserted clip falls against a face's window). ``inherit`` hands
+  the named object's ``made`` values on to what the request makes (an extension keeps its
+  source's model).
 
 Checking runs on the event loop after validation (it reads the store); validation stays pure.
 Everything lives in the store, so a reset clears it.
@@ -28,6 +31,7 @@ from mock_server.responders.media_tools import SESSION
 from mock_server.responders.multi_elements import SESSION_TTL_MS
 from mock_server.spec.registry import Registry
 from mock_server.tasks.store import TaskStore
+from mock_server.validation import ref_rules
 from mock_server.validation.refs import resolve
 
 Path = tuple[str, ...]  # "*" stands for every item of an array
@@ -75,21 +79,6 @@ def found_at(instance: Any, path: Path, at: tuple[str | int, ...] = ()) -> Itera
                 yield (*at, key), value, instance
         else:
             yield from found_at(value, rest, (*at, key))
-
-
-def dotted(path: tuple[str | int, ...]) -> str:
-    """``face_choose[0].audio_id``, as validation messages name fields."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return None if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -162,10 +151,15 @@ def _session(kind: str) -> Finder:
 
 
 def _face(look: Lookup, key: str, spec: dict[str, Any], item: dict[str, Any]) -> Any:
-    """A face of the session named by the body's ``session`` field (checked before it)."""
+    """A face of the session named by the body's ``session`` field (checked before it), with
+    the length of the session's video where known (``span``)."""
     session_id = str(look.body.get(spec["session"], ""))
     session = look.store.get_record(SESSION, look.account, session_id) or {}
-    return next((f for f in session.get("faces", []) if str(f.get("face_id")) == key), None)
+    face = next((f for f in session.get("faces", []) if str(f.get("face_id")) == key), None)
+    seconds = ref_rules.number(session.get("seconds"))
+    if face is None or seconds is None:
+        return face
+    return {**face, "video_ms": seconds * 1000}
 
 
 @dataclass(frozen=True)
@@ -198,6 +192,7 @@ class References:
         presets: dict[str, set[str]] = {kind: set() for kind in PRESET_FIELDS.values()}
         self.rules: dict[str, list[dict[str, Any]]] = {}  # x-kling-ref-rule, per operation
         self.element_types: dict[str, str] = {}  # preset element id -> reference_type
+        made_fields: set[str] = set()  # request fields a made_by or an inherit asks about
         for op in registry:
             schema = registry.input_schema(op)
             if schema is not None and op.action in ("create", "sync", "account"):
@@ -205,11 +200,14 @@ class References:
                 for _, spec in found:
                     if spec.get("kind") not in KINDS:
                         raise ValueError(f"{op.op_id}: x-kling-ref kind {spec.get('kind')!r}")
+                    made_fields.update(spec.get("inherit") or [])
+                    for alternative in spec.get("made_by") or []:
+                        made_fields.update(k for k in alternative if k != "endpoint")
                 if found:
                     self.refs[op.op_id] = found
                 rules = list(schema.get("x-kling-ref-rule") or [])
                 for rule in rules:
-                    if rule.get("rule") not in REF_RULES:
+                    if rule.get("rule") not in ref_rules.REF_RULES:
                         raise ValueError(f"{op.op_id}: x-kling-ref-rule {rule.get('rule')!r}")
                 if rules:
                     self.rules[op.op_id] = rules
@@ -229,6 +227,8 @@ class References:
                     if item.get("element_id") is not None and item.get("reference_type"):
                         self.element_types[str(item["element_id"])] = item["reference_type"]
         self.presets = {kind: frozenset(ids) for kind, ids in presets.items()}
+        self.made_fields = tuple(sorted(made_fields))
+        self.defaults = ref_rules.request_defaults(registry)  # an empty value means the default
 
     def of(self, endpoint: str) -> list[tuple[Path, dict[str, Any]]]:
         """The references an endpoint's create or call takes (for harness setups)."""
@@ -251,10 +251,10 @@ class References:
                 record = kind.find(look, key, spec, item)
                 if record is None:
                     raise KlingError(1201, kind.message.format(id=key))
-                for problem in _problems(spec, record, where, item, look):
+                for problem in ref_rules.problems(spec, record, key, where, item, body):
                     raise KlingError(1201, problem)
         for params in self.rules.get(op_id, []):
-            broken = REF_RULES[params["rule"]](
+            broken = ref_rules.REF_RULES[params["rule"]](
                 body, params, lambda key: self._element_type(look, key)
             )
             if broken is not None:
@@ -273,97 +273,28 @@ class References:
         return str(kind) if kind else None
 
     def record(
-        self, endpoint: str, store: TaskStore, account: str, data: Any, origin: dict[str, Any]
+        self,
+        endpoint: str,
+        store: TaskStore,
+        account: str,
+        data: Any,
+        origin: dict[str, Any],
+        body: dict[str, Any] | None = None,
     ) -> None:
-        """Record every id ``data`` (a task result or a sync call's data) issues."""
-        for path, spec in self.issues.get(endpoint, []):
+        """Record every id ``data`` (a task result or a sync call's data) issues, with what
+        made it (``body``: the request as validated) for ``made_by`` rules."""
+        issues = self.issues.get(endpoint, [])
+        if not issues:
+            return
+        made = ref_rules.made_values(endpoint, body, self.made_fields, self.defaults[endpoint])
+        for path, spec in self.of(endpoint) if body else []:
+            for _, value, _ in found_at(body, path) if spec.get("inherit") else []:
+                source = store.get_record(str(spec["kind"]), account, str(value)) or {}
+                made |= ref_rules.inherited(source, spec["inherit"])
+        for path, spec in issues:
             for _, value, item in found_at(data, path):
-                key, kind = str(value), str(spec["kind"])
-                seconds = _number(item.get(spec["seconds"])) if spec.get("seconds") else None
+                key, kind, length = str(value), str(spec["kind"]), spec.get("seconds")
+                seconds = ref_rules.number(item.get(length)) if length else None
+                record = {"id": key, "seconds": seconds, "made": made}
                 old = store.get_record(kind, account, key) or {}
-                store.put_record(
-                    kind, account, key, {**old, **origin, "id": key, "seconds": seconds}
-                )
-
-
-def element_kinds(
-    body: dict[str, Any], params: dict[str, Any], kind_of: Callable[[str], str | None]
-) -> str | None:
-    """The omni models' limits by element kind (new-design-api.md 3.3): video-character
-    elements and "images" (refer images plus multi-image elements), counted apart, with their
-    limits with or without a reference video. The body's vocabulary comes from ``params``:
-    ``array`` (the items), ``element`` / ``images`` / ``videos`` (item types), ``characters``
-    (the element kind that is a video character); the limits from ``without_video`` /
-    ``with_video`` -> ``characters_max``, ``images_max``, ``images_max_with_characters``?,
-    ``characters_alone``?. Needs the referenced elements, so it runs after they are found;
-    elements of unknown kind count as multi-image."""
-    items = [i for i in body.get(params["array"]) or [] if isinstance(i, dict)]
-    video = any(i.get("type") in params["videos"] for i in items)
-    limits = params["with_video" if video else "without_video"]
-    where = "with a reference video" if video else "without a reference video"
-    elements = [i for i in items if i.get("type") == params["element"]]
-    kinds = [kind_of(str(i.get("element_id"))) for i in elements]
-    characters = sum(1 for k in kinds if k == params["characters"])
-    images = sum(1 for i in items if i.get("type") in params["images"]) + len(kinds) - characters
-    if characters > int(limits["characters_max"]):
-        if int(limits["characters_max"]) == 0:
-            model = params["model"]
-            return f"contents: {model} takes multi-image elements only, not video-character ones"
-        return (
-            f"contents: at most {limits['characters_max']} video-character elements {where}, "
-            f"got {characters}"
-        )
-    if characters and limits.get("characters_alone") and images:
-        return (
-            f"contents: {where}, video-character elements cannot be combined with refer_image "
-            "items or multi-image elements"
-        )
-    cap = int(
-        limits.get("images_max_with_characters", limits["images_max"])
-        if characters
-        else limits["images_max"]
-    )
-    if images > cap:
-        return (
-            f"contents: refer_image items and multi-image elements: at most {cap} together "
-            f"{where}{' and with video-character elements' if characters else ''}, got {images}"
-        )
-    return None
-
-
-RefRule = Callable[[dict[str, Any], dict[str, Any], Callable[[str], str | None]], str | None]
-REF_RULES: dict[str, RefRule] = {"element_kinds": element_kinds}
-
-
-def _problems(
-    spec: dict[str, Any],
-    record: dict[str, Any],
-    where: tuple[str | int, ...],
-    item: dict[str, Any],
-    look: Lookup,
-) -> Iterator[str]:
-    """The media rules of one reference, where the fake knows the media's length."""
-    seconds = _number(record.get("seconds"))
-    if seconds is None:
-        return
-    what = spec["kind"].split("-")[-1] if spec["kind"].endswith("session") else spec["kind"]
-    bounds = spec.get("seconds") or {}
-    low, high = float(bounds.get("min", 0)), float(bounds.get("max", float("inf")))
-    if not low <= seconds <= high:
-        limit = f"at most {high:g} s" if low == 0 else f"{low:g}-{high:g} s"
-        yield f"{dotted(where)}: the {what} must be {limit} long, got {seconds:g} s"
-    end = spec.get("end_ms")
-    end_ms = _number(item.get(end)) if end else None
-    if end_ms is not None and end_ms > seconds * 1000:
-        field = dotted((*where[:-1], str(end)))
-        length = f"{seconds * 1000:g} ms"
-        yield f"{field}: must be at most the {what}'s length, {length} (got {end_ms:g})"
-    bands = spec.get("bands")
-    if bands is not None:
-        asked = str(look.body.get(bands["field"], bands.get("default")))
-        band = bands["seconds"].get(asked)
-        if band is not None and not float(band[0]) <= seconds <= float(band[1]):
-            yield (
-                f'{bands["field"]}: "{asked}" needs a source video of {band[0]:g}-{band[1]:g} s, '
-                f"got {seconds:g} s"
-            )
+                store.put_record(kind, account, key, {**old, **origin, **record})

@@ -241,6 +241,8 @@ async def test_sound_end_time_must_stay_within_the_audio(
 ) -> None:
     body = prepare_state("advanced-lip-sync", _example(backend, "advanced-lip-sync", "audio"))
     body["face_choose"][0]["audio_id"] = await _tts(client, 40)  # 10 s
+    # The last 3 s of it: a clip short enough to fit in the session's 5.1 s video (span).
+    body["face_choose"][0]["sound_start_time"] = 7_000
     body["face_choose"][0]["sound_end_time"] = 10_000
     assert (await _send(client, backend, "advanced-lip-sync", body))["code"] == 0
     body["face_choose"][0]["sound_end_time"] = 10_001
