@@ -297,4 +297,5 @@ class References:
                 seconds = ref_rules.number(item.get(length)) if length else None
                 record = {"id": key, "seconds": seconds, "made": made}
                 old = store.get_record(kind, account, key) or {}
-                store.put_record(kind, account, key, {**old, **origin, **record})
+                owner = str(origin.get("task_id") or "") if spec.get("with_task") else ""
+                store.put_record(kind, account, key, {**old, **origin, **record}, owner=owner)

@@ -114,3 +114,21 @@ def test_the_cap_is_a_cli_option(value: str) -> None:
 
     args = build_parser().parse_args(["serve", "--max-tasks", value])
     assert args.max_tasks == int(value)
+
+
+@pytest.mark.anyio
+async def test_an_evicted_tasks_video_can_no_longer_be_referenced() -> None:
+    """Its video goes with it (x-kling-issues with_task): an extension of it is refused as
+    for any unknown video, while a newer task's video still extends."""
+    clock = ManualClock()
+    async with served(clock, max_tasks=2, seed=1) as (client, _, _):
+        made = []
+        for _ in range(3):
+            task_id = ok(await client.post(T2V, json={"prompt": "a fox", "model_name": "kling-v1-6"}))
+            clock.advance(3600)
+            done = ok(await client.get(f"{T2V}/{task_id['task_id']}"))
+            made.append(done["task_result"]["videos"][0]["id"])
+        gone = await client.post("/v1/videos/video-extend", json={"video_id": made[0]})
+        assert gone.status_code == 400 and gone.json()["code"] == 1201, gone.text
+        assert made[0] in gone.json()["message"]
+        ok(await client.post("/v1/videos/video-extend", json={"video_id": made[2]}))
