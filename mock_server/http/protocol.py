@@ -89,7 +89,12 @@ def with_header_timeout(seconds: float, *, http: str | None = None) -> type[asyn
         base = HttpToolsProtocol
 
     class HeaderTimeoutProtocol(base):  # type: ignore[misc]  # base is chosen at run time
-        _header_timer: asyncio.TimerHandle | None = None
+        """One timer per connection at most: a request only moves ``_deadline``, and the
+        timer, when it fires, sleeps on to the deadline in force (no timer made and cancelled
+        per request)."""
+
+        _deadline: float | None = None  # when the head being waited for is late; None: none
+        _timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(CoalescingTransport(transport, self.loop))
@@ -98,11 +103,11 @@ def with_header_timeout(seconds: float, *, http: str | None = None) -> type[asyn
         def handle_events(self) -> None:  # h11 only
             super().handle_events()
             if self.cycle is not None and not self.cycle.response_complete:
-                self._disarm()  # a whole request head has arrived
+                self._deadline = None  # a whole request head has arrived
 
         def on_headers_complete(self) -> None:  # httptools only
             super().on_headers_complete()
-            self._disarm()
+            self._deadline = None
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -110,20 +115,24 @@ def with_header_timeout(seconds: float, *, http: str | None = None) -> type[asyn
                 self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            self._deadline = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             super().connection_lost(exc)
 
         def _arm(self) -> None:
-            self._disarm()
-            self._header_timer = self.loop.call_later(seconds, self._expired)
+            self._deadline = self.loop.time() + seconds
+            if self._timer is None:
+                self._timer = self.loop.call_at(self._deadline, self._check)
 
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _expired(self) -> None:
-            if self.cycle is None or self.cycle.response_complete:
+        def _check(self) -> None:
+            self._timer = None
+            if self._deadline is None:
+                return
+            if self.loop.time() < self._deadline:
+                self._timer = self.loop.call_at(self._deadline, self._check)
+            elif self.cycle is None or self.cycle.response_complete:
                 log.info(
                     "closing a connection from %s: no request head within %ss", self.client, seconds
                 )

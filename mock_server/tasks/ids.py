@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import uuid
 
 
 class IdFactory:
@@ -28,7 +27,7 @@ class IdFactory:
         return str(self._tasks.randrange(700_000_000_000_000_000, 900_000_000_000_000_000))
 
     def request_id(self) -> str:
-        return str(uuid.UUID(int=self._requests.getrandbits(128), version=4))
+        return _uuid4(self._requests.getrandbits(128))
 
     def webhook_id(self) -> str:
         """A callback's idempotency key, e.g. "8674665223082153551" (19 digits, as seen)."""
@@ -38,7 +37,17 @@ class IdFactory:
         return str(self._objects.randrange(10 ** (digits - 1), 10**digits))
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self._objects.getrandbits(128), version=4))
+        return _uuid4(self._objects.getrandbits(128))
 
     def hex32(self) -> str:
         return f"{self._objects.getrandbits(128):032x}"
+
+
+_VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+_VERSION_BITS = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def _uuid4(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))`` in a third of its time (every answer draws one)."""
+    h = f"{(bits & _VERSION_MASK) | _VERSION_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -124,9 +124,10 @@ async def test_an_evicted_tasks_video_can_no_longer_be_referenced() -> None:
     async with served(clock, max_tasks=2, seed=1) as (client, _, _):
         made = []
         for _ in range(3):
-            task_id = ok(await client.post(T2V, json={"prompt": "a fox", "model_name": "kling-v1-6"}))
+            body = {"prompt": "a fox", "model_name": "kling-v1-6"}
+            task_id = ok(await client.post(T2V, json=body))["task_id"]
             clock.advance(3600)
-            done = ok(await client.get(f"{T2V}/{task_id['task_id']}"))
+            done = ok(await client.get(f"{T2V}/{task_id}"))
             made.append(done["task_result"]["videos"][0]["id"])
         gone = await client.post("/v1/videos/video-extend", json={"video_id": made[0]})
         assert gone.status_code == 400 and gone.json()["code"] == 1201, gone.text
