@@ -187,15 +187,25 @@ class InMemoryTaskStore:
         return [_copy(v) for v in self._records.get((kind, account), {}).values()]
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _copy(record: dict[str, Any]) -> dict[str, Any]:
-    """A copy nobody else holds; most records (media, audio, faces) are flat, and a flat copy
-    of one is about twenty times cheaper than ``deepcopy``."""
-    if all(isinstance(v, _SCALARS) for v in record.values()):
-        return dict(record)
-    return copy.deepcopy(record)
+    """A copy nobody else holds. Records are JSON-shaped (dicts, lists, scalars), which a plain
+    walk copies about ten times faster than ``deepcopy``; anything else is deep-copied."""
+    copied: dict[str, Any] = _copy_value(record)
+    return copied
+
+
+def _copy_value(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: _copy_value(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy_value(v) for v in value]
+    return copy.deepcopy(value)
 
 
 class _Log:

@@ -59,3 +59,15 @@ def test_duplicate_ids_and_reset(store: InMemoryTaskStore) -> None:
     store.reset()
     assert store.page("a", "text2video", 1, 30) == []
     assert store.by_id(f"{1:018d}") is None
+
+
+def test_records_are_copied_in_and_out_at_every_depth() -> None:
+    store = InMemoryTaskStore()
+    record = {"id": "v", "made": {"endpoint": "text2video", "tags": ["a"]}, "seconds": 5.1}
+    store.put_record("video", "a", "v", record)
+    record["made"]["tags"].append("changed by the caller")
+    out = store.get_record("video", "a", "v")
+    assert out == {"id": "v", "made": {"endpoint": "text2video", "tags": ["a"]}, "seconds": 5.1}
+    assert out is not None
+    out["made"]["endpoint"] = "changed by a reader"
+    assert store.records("video", "a")[0]["made"]["endpoint"] == "text2video"
