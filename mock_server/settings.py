@@ -161,7 +161,7 @@ class Settings:
         100_000,
         "KLING_MOCK_MAX_TASKS",
         "Tasks kept in memory; past it each new task evicts the oldest finished one with its "
-        "media (0: no cap). About 2 KB a task.",
+        "files and video ids (0: no cap). About 3 KB a finished minimal task.",
     )
     fail_rate: float = _opt(
         0.0,
