@@ -3,11 +3,12 @@
 schemathesis generates from a copy of our own ``/openapi.json`` prepared for generation:
 - image inputs (``x-kling-image``) become one real image URL (by default Kling's own sample
   image from the AI Multi-Shot page), since random strings are never valid images;
-- ``allOf`` rules marked ``"x-kling-generate": false`` are left out: schemathesis cannot
-  combine them with the endpoint's other rules;
+- a schema whose ``if``/``then`` rules schemathesis could not combine (image2video and
+  omni-video have about twenty) is given as exact ``oneOf`` cases, as the tool view gives it
+  (``spec/cases.py``), so every rule is generated, none left out;
 - values only the service can issue (``x-kling-issued``, e.g. a listing's cursor) are never
-  generated: no made-up value is valid. Nothing is lost: every generated body is judged
-  by the oracle against the full schema, and the left-out rules are reported.
+  generated: no made-up value is valid. Every generated body is judged by the oracle
+  against the full schema.
 No hand-written strategy is involved.
 """
 
@@ -23,6 +24,7 @@ from schemathesis import GenerationMode
 
 from mock_server.spec.openapi import build_openapi
 from mock_server.spec.registry import Operation, Registry
+from mock_server.spec.tool_view import split_request_rules
 from mock_server.validation.refs import resolve
 
 KLING_SAMPLE_IMAGE = "https://v1-kling.klingai.com/kcdn/cdn-kcdn112452/kling-qa-test/multi-1.png"
@@ -40,12 +42,6 @@ def _prepare(node: Any, image_url: str) -> Any:
         if node.get("x-kling-issued") is True:
             return {"not": {}, "description": node.get("description", "issued by the service")}
         out = {k: _prepare(v, image_url) for k, v in node.items()}
-        if isinstance(out.get("allOf"), list):
-            out["allOf"] = [
-                r
-                for r in out["allOf"]
-                if not (isinstance(r, dict) and r.get("x-kling-generate") is False)
-            ]
         return out
     if isinstance(node, list):
         return [_prepare(v, image_url) for v in node]
@@ -89,15 +85,6 @@ def with_image_url(registry: Registry, endpoint: str, body: Any, image_url: str)
     return walk(body, schema, resolver)
 
 
-def left_out_rules(schema: dict[str, Any]) -> list[str]:
-    """Titles of the rules generation leaves to the oracle."""
-    return [
-        str(r.get("$comment", "")).split(":")[0]
-        for r in schema.get("allOf", [])
-        if isinstance(r, dict) and r.get("x-kling-generate") is False
-    ]
-
-
 @dataclass
 class Generator:
     registry: Registry
@@ -108,6 +95,7 @@ class Generator:
     def document(self) -> dict[str, Any]:
         doc = build_openapi(self.registry, version="contract")
         doc["components"]["schemas"] = _prepare(doc["components"]["schemas"], self.image_url)
+        split_request_rules(doc)  # rules as cases schemathesis can combine (spec/cases.py)
         return doc
 
     @functools.cached_property
@@ -117,15 +105,6 @@ class Generator:
         for result in schema.get_all_operations():
             op = result.ok()  # type: ignore[union-attr]  # our own document always loads
             out[(op.method.upper(), op.path)] = op
-        return out
-
-    def relaxed(self) -> dict[str, list[str]]:
-        out = {}
-        for ep in self.registry.endpoints.values():
-            if ep.request:
-                rules = left_out_rules(self.registry.spec.schema(ep.request))
-                if rules:
-                    out[ep.id] = rules
         return out
 
     def bodies(self, op: Operation, mode: str) -> st.SearchStrategy[Any]:
@@ -142,4 +121,4 @@ class Generator:
         return strategy_out
 
 
-__all__ = ["KLING_SAMPLE_IMAGE", "Generator", "left_out_rules", "with_image_url"]
+__all__ = ["KLING_SAMPLE_IMAGE", "Generator", "with_image_url"]

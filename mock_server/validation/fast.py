@@ -43,7 +43,7 @@ _PLAIN = frozenset(
         *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
         *("minLength", "maxLength", "pattern", "minItems", "maxItems"),
         *("minContains", "maxContains"),
-        *("x-kling-code", "x-kling-message", "x-kling-generate", "x-kling-ref", "x-kling-issued"),
+        *("x-kling-code", "x-kling-message", "x-kling-ref", "x-kling-issued"),
         *("x-kling-ref-rule",),
         *("x-kling-image", "x-kling-rule", "x-kling-catalog", "x-kling-issues"),
     }
