@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server.responders.media_tools import SESSION
 from mock_server.results.builder import BUILDERS, BuildContext
 from mock_server.spec.registry import Endpoint
 from mock_server.tasks.model import Task
@@ -18,16 +17,19 @@ PARENT_VIDEO_SECONDS = 5.1  # a source the fake did not make: as long as its own
 
 
 def parent_video(backend: Backend, task: Task) -> dict[str, str]:
-    body = task.body
-    source = body.get("video_id") or body.get("session_id") or backend.ids.uuid()
-    # A video the fake made has a recorded length (x-kling-issues), and so has a session
-    # made on one (identify-face); else the default.
-    made = (
-        backend.store.get_record("video", task.account, str(source))
-        or backend.store.get_record(SESSION, task.account, str(source))
-        or {}
-    )
-    seconds = float(made.get("seconds") or PARENT_VIDEO_SECONDS)
+    """The source the manifest's ``parent_video.source`` field names: a video the fake made,
+    or a session made on one (identify-face), each recorded with its length; a source the
+    body does not name by id (a URL) gets a fresh id and the default length."""
+    ep: Endpoint = backend.registry.endpoints[task.endpoint]
+    field = ep.parent_source
+    source = task.body.get(field) if field else None
+    made = None
+    if field and source:
+        op_id = f"{ep.id}.create"
+        now = backend.clock.now_ms()
+        made = backend.references.named(op_id, field, backend.store, task.account, now, task.body)
+    source = source or backend.ids.uuid()
+    seconds = float((made or {}).get("seconds") or PARENT_VIDEO_SECONDS)
     urls = backend.media_urls(task.base_url, owner=task.task_id)
     url = urls.video(f"{task.task_id}-parent", seconds=seconds)
     return {"id": str(source), "url": url, "duration": f"{seconds:.1f}"}

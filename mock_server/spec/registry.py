@@ -79,8 +79,10 @@ class Endpoint:
     design: Design = LEGACY  # which API design: auth, rendering, where fields live
     model: str | None = None  # model-in-path designs: the model this entry serves
     template: str | None = None  # ``path`` with ``{model}`` left in (the unknown-model route)
-    # ``parent_video: {"adds_seconds": n}``: the result video lasts its parent's length + n
+    # ``parent_video: {"source": field, "adds_seconds": n}``: the request field naming the
+    # parent, and the result video lasts the parent's length + n
     parent_adds_seconds: float | None = None
+    parent_source: str | None = None
 
     @property
     def queried_per_endpoint(self) -> bool:
@@ -134,6 +136,11 @@ class Endpoint:
             template=template,
             parent_adds_seconds=(
                 float(entry["parent_video"]["adds_seconds"])
+                if isinstance(entry.get("parent_video"), dict)
+                else None
+            ),
+            parent_source=(
+                str(entry["parent_video"]["source"])
                 if isinstance(entry.get("parent_video"), dict)
                 else None
             ),

@@ -260,6 +260,18 @@ class References:
             if broken is not None:
                 raise KlingError(1201, broken)
 
+    def named(
+        self, op_id: str, field: str, store: TaskStore, account: str, now_ms: int, body: Any
+    ) -> dict[str, Any] | None:
+        """The record the body's ``field`` (an ``x-kling-ref``) names, None if none is live."""
+        look = Lookup(store, account, now_ms, body, self.presets)
+        for path, spec in self.refs.get(op_id, []):
+            if ".".join(path) != field:
+                continue
+            for _, value, item in found_at(body, path):
+                return KINDS[spec["kind"]].find(look, str(value), spec, item)
+        return None
+
     def _element_type(self, look: Lookup, key: str) -> str | None:
         """``image_refer`` (multi-image) or ``video_refer`` (video character) of a preset or
         of an element this account made (its task's result says), None if unknown."""
