@@ -19,7 +19,7 @@ checks that the two agree on validity.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -29,13 +29,11 @@ from referencing import Registry
 from mock_server.validation.caps import limited
 from mock_server.validation.catalogs import catalog_keys
 from mock_server.validation.images import ImageProblem, check_image, is_url
+from mock_server.validation.pruning import Subschemas
 from mock_server.validation.rules import RULES
+from mock_server.validation.shapes import MANY_SCHEMAS, MODES, NAMED_SCHEMAS, ONE_SCHEMA
 
 Schema = dict[str, Any]
-_ONE = ("additionalProperties", "items", "contains", "not", "if", "then", "else")
-_MANY = ("allOf", "anyOf", "oneOf")
-_MAP = ("properties", "$defs")
-_MODES = ("x-kling-strict", "x-kling-live")
 _PLAIN = frozenset(
     {
         *("$comment", "$id", "$ref", "$schema", "title", "description", "default"),
@@ -48,7 +46,7 @@ _PLAIN = frozenset(
         *("x-kling-image", "x-kling-rule", "x-kling-catalog", "x-kling-issues"),
     }
 )
-_KNOWN = _PLAIN | {*_ONE, *_MANY, *_MAP, *_MODES}
+_KNOWN = _PLAIN | {*ONE_SCHEMA, *MANY_SCHEMAS, *NAMED_SCHEMAS, *MODES}
 
 
 class Unsupported(Exception):
@@ -70,17 +68,17 @@ def settle(schema: Any, resolver: Any, *, strict: bool, live: bool, max_chars: i
 
     out: Schema = {}
     for key, value in schema.items():
-        if key in _ONE:
+        if key in ONE_SCHEMA:
             out[key] = again(value)
-        elif key in _MANY:
+        elif key in MANY_SCHEMAS:
             out[key] = [again(sub) for sub in value]
-        elif key in _MAP:
+        elif key in NAMED_SCHEMAS:
             out[key] = {name: again(sub) for name, sub in value.items()}
         elif key == "pattern" and value.endswith("$") and not value.endswith("\\$"):
             out[key] = value[:-1] + "\\n?$"  # Python's "$" also matches before a final "\n"
-        elif key not in _MODES:
+        elif key not in MODES:
             out[key] = value
-    on = [key for key, wanted in zip(_MODES, (strict, live), strict=True) if wanted]
+    on = [key for key, wanted in zip(MODES, (strict, live), strict=True) if wanted]
     modal = [again(schema[key]) for key in on if key in schema]
     if modal:
         out["allOf"] = [*out.get("allOf", []), *modal]
@@ -153,6 +151,17 @@ class FastValidators:
             "x-kling-rule": _Rule,
             "x-kling-catalog": _Catalog,
         }
+
+    def subschemas(self) -> Subschemas:
+        """The same compiled check for any subschema of the settled files (pruning.py)."""
+        return Subschemas(self._whole_files, self._keywords)
+
+    def _whole_files(self) -> Iterator[tuple[str, Any, Any]]:
+        """(uri, contents, settled copy) of the files whose every $ref reaches a settled one."""
+        for uri, settled in self._settled.items():
+            with contextlib.suppress(KeyError):
+                _reached(settled, uri, self._settled)
+                yield uri, self._registry.contents(uri), settled
 
     def _settle(self, schema: Any, base_uri: str) -> Any:
         resolver = self._registry.resolver(base_uri=base_uri)

@@ -34,6 +34,7 @@ from mock_server.validation.fast import FastValidators, IsValid
 from mock_server.validation.images import ImageProblem, check_image, is_url
 from mock_server.validation.messages import choose, code_of, describe
 from mock_server.validation.numbers import HugeNumber
+from mock_server.validation.pruning import Subschemas, pruned_keywords
 from mock_server.validation.refs import resolve
 from mock_server.validation.rules import RULES
 
@@ -103,9 +104,13 @@ def _integer(checker: Any, instance: Any) -> bool:
 _TYPES = _BASE_TYPES.redefine("integer", _integer)
 
 
-def validator_class(*, strict: bool, max_chars: int, live: bool = False) -> Any:
-    """Draft 2020-12 plus the x-kling keywords and the generic string cap (caps.py)."""
+def validator_class(
+    *, strict: bool, max_chars: int, live: bool = False, prune: Subschemas | None = None
+) -> Any:
+    """Draft 2020-12 plus the x-kling keywords and the generic string cap (caps.py); with
+    ``prune``, the error walk skips what jsonschema-rs judges valid (pruning.py)."""
     keywords = {
+        **(pruned_keywords(prune) if prune is not None else {}),
         "type": string_cap(max_chars),
         "x-kling-image": _image(max_chars),
         "x-kling-rule": _rule,
@@ -125,21 +130,26 @@ def compile_validators(
     live: bool = False,
     max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
     max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS,
+    prune_errors: bool = True,
 ) -> dict[str, RequestValidator]:
     """One validator per operation that takes input, keyed by op_id (built once, at start-up).
+    ``prune_errors=False`` walks every subschema for errors (tests compare the two).
 
     Validators read only the schemas and the mode, so apps built from the same spec in the
     same mode share them (a test suite builds thousands of apps; a server builds one)."""
-    key = (id(registry.spec), strict, live, max_string_chars, max_unknown_fields)
+    key = (id(registry.spec), strict, live, max_string_chars, max_unknown_fields, prune_errors)
     hit = _COMPILED.get(key)
     if hit is None or hit[0] is not registry.spec:
-        built = _compile(registry, strict, live, max_string_chars, max_unknown_fields)
+        built = _compile(
+            registry, strict, live, max_string_chars, max_unknown_fields, prune_errors
+        )
         hit = _COMPILED[key] = (registry.spec, built)
     return dict(hit[1])
 
 
 # (id(spec), mode...) -> (spec, validators); the spec is kept so its id cannot be reused.
-_COMPILED: dict[tuple[int, bool, bool, int, int], tuple[Any, dict[str, RequestValidator]]] = {}
+_Key = tuple[int, bool, bool, int, int, bool]
+_COMPILED: dict[_Key, tuple[Any, dict[str, RequestValidator]]] = {}
 
 
 def _compile(
@@ -148,8 +158,8 @@ def _compile(
     live: bool,
     max_string_chars: int,
     max_unknown_fields: int,
+    prune_errors: bool,
 ) -> dict[str, RequestValidator]:
-    cls = validator_class(strict=strict, max_chars=max_string_chars, live=live)
     spec = registry.spec
     fast = FastValidators(
         spec.registry,
@@ -158,6 +168,8 @@ def _compile(
         live=live,
         max_chars=max_string_chars,
     )
+    prune = fast.subschemas() if prune_errors else None
+    cls = validator_class(strict=strict, max_chars=max_string_chars, live=live, prune=prune)
     out = {}
     for op in registry:
         schema = registry.input_schema(op)
