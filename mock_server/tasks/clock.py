@@ -83,7 +83,8 @@ class SimClock:
             return self._now_locked()
 
     def _rate(self) -> float:
-        return {"system": 1.0, "scaled": self._speed, "manual": 0.0}[self._mode]
+        mode = self._mode
+        return self._speed if mode == "scaled" else 1.0 if mode == "system" else 0.0
 
     def _now_locked(self) -> int:
         if self._mode == "system":
