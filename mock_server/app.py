@@ -22,12 +22,12 @@ from mock_server.control.base import PREFIX, ControlError, control_error
 from mock_server.control.routes import TAG as CONTROL_TAG
 from mock_server.control.routes import control_routes
 from mock_server.control.routes import openapi_paths as control_openapi_paths
-from mock_server.http.error_handlers import EXCEPTION_HANDLERS, CatchAllMiddleware
+from mock_server.http.door import FrontDoor
+from mock_server.http.error_handlers import EXCEPTION_HANDLERS
 from mock_server.http.intake import Intake
-from mock_server.http.journal import JournalMiddleware
 from mock_server.http.router import LookupRouter
 from mock_server.http.routes import api_routes
-from mock_server.http.slashes import SlashesMiddleware
+from mock_server.http.stack import KlingStarlette
 from mock_server.results import media
 from mock_server.serving import running
 from mock_server.settings import Settings
@@ -83,25 +83,15 @@ def create_app(
         async with running(backend):
             yield
 
-    app = Starlette(
+    app = KlingStarlette(
         lifespan=lifespan,
         routes=routes,
         exception_handlers={**EXCEPTION_HANDLERS, ControlError: control_error},
         middleware=[
-            Middleware(CatchAllMiddleware),
-            Middleware(SlashesMiddleware),  # before anything reads the path
-            Middleware(
-                JournalMiddleware,
-                journal=lambda scope: scope["app"].state.backend.journal,
-                now_ms=lambda scope: scope["app"].state.backend.clock.now_ms(),
-                skip_prefixes=(PREFIX, "/openapi.json"),
-            ),
-            # inside the journal, so faulted requests are journalled with their rule ids
-            Middleware(
-                FaultMiddleware,
-                registry=registry,
-                backend=lambda scope: scope["app"].state.backend,
-            ),
+            # outermost: folds slashes, journals Kling requests, answers crashes with 5000
+            Middleware(FrontDoor, backend=backend, skip_prefixes=(PREFIX, "/openapi.json")),
+            # inside the door, so faulted requests are journalled with their rule ids
+            Middleware(FaultMiddleware, backend=backend),
         ],
     )
     # most paths found by a dict lookup (http/router.py); http/slashes.py serves slashes, no 307

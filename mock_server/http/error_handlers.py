@@ -1,27 +1,19 @@
-"""Every failure becomes a Kling envelope here, and only here.
+"""Every expected failure becomes a Kling envelope here.
 
-``KlingError`` carries its code; Starlette's 404/405 become 1202 with the table's HTTP status;
-anything unexpected becomes 5000 with no traceback (it is logged server-side) and a request_id
-of its own, drawn outside the seeded streams. A client that hangs up before its request was
-read gets one info line in the log and no answer (there is nobody to answer).
+``KlingError`` carries its code; Starlette's 404/405 become 1202 with the table's HTTP status.
+Anything unexpected is the front door's (http/door.py): 5000, with no traceback.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.errors import KlingError
 from mock_server.http.envelope import failure
-from mock_server.simulation.middleware import DroppedConnection
-
-log = logging.getLogger("kling_mock")
 
 
 def _request_id(request: Request) -> str:
@@ -59,39 +51,3 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {KlingError: kling_error, HTTPException: http_error}
-
-
-class CatchAllMiddleware:
-    """Outermost layer: an unexpected exception is logged and answered with code 5000."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Any) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except ClientDisconnect:
-            log.info("client went away during %s %s", scope.get("method"), scope.get("path"))
-        except DroppedConnection:  # a fault rule asked for it: the server must cut the line
-            log.info(
-                "dropping the connection of %s %s (fault rule)", scope["method"], scope["path"]
-            )
-            raise
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
-                raise
-            # uuid4, not the seeded stream: a bug must not shift the ids of a reproducible run
-            response = failure(5000, "Server internal error", str(uuid.uuid4()), 500)
-            await response(scope, receive, send)

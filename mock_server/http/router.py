@@ -11,15 +11,21 @@ before its endpoint ran, half of that GET's whole cost in the app. Here
 Anything else (405s, ``/media/{key:path}``, unknown paths) goes through Starlette's scan,
 unchanged. A route goes in a dict only if no route before it in the table could match the same
 request, so the answer is always the one the scan would give.
+
+It must also handle its own exceptions (Starlette wraps a function endpoint with the app's
+exception handlers), so ``in_front_of`` can send what the dicts find past Starlette's exception
+layer, which would only wrap it a second time (http/stack.py).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from typing import Any
 
 from starlette.routing import BaseRoute, Match, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 Table = dict[tuple[str, str], Route]
 ONE_PARAM = re.compile(r"^(?P<parent>[^{}]*)/\{\w+\}$")  # e.g. /v1/videos/text2video/{id}
@@ -32,11 +38,20 @@ def _first_for(routes: list[BaseRoute], i: int, method: str, path: str) -> bool:
     return all(r.matches(scope)[0] is Match.NONE for r in routes[:i])
 
 
+def _handles_own_errors(route: Route) -> bool:
+    """Starlette's own test (``Route.__init__``): a function endpoint is wrapped with the
+    exception handlers, an ASGI app is not."""
+    endpoint = route.endpoint
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+
+
 def lookup_tables(routes: list[BaseRoute]) -> tuple[Table, Table]:
     static: Table = {}
     by_parent: Table = {}
     for i, route in enumerate(routes):
-        if not isinstance(route, Route) or not route.methods:
+        if not isinstance(route, Route) or not route.methods or not _handles_own_errors(route):
             continue
         templated = ONE_PARAM.match(route.path)
         for method in route.methods:
@@ -56,17 +71,36 @@ class LookupRouter(Router):
         self.static, self.by_parent = lookup_tables(self.routes)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not await self._direct(scope, receive, send):
+            await super().app(scope, receive, send)
+
+    def in_front_of(self, scan: ASGIApp, handlers: Any) -> ASGIApp:
+        """An ASGI app sending what the dicts find straight to its route (``handlers``: the
+        exception handlers, which the route reads from the scope), the rest to ``scan``."""
+
+        async def front(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                scope["starlette.exception_handlers"] = handlers
+                if await self._direct(scope, receive, send):
+                    return
+            await scan(scope, receive, send)
+
+        return front
+
+    async def _direct(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Serve the request if the dicts find its route; False if they do not."""
         plain = scope["type"] == "http" and not scope.get("root_path")
         route = self._find(scope) if plain else None
-        if route is not None:
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                scope.setdefault("router", self)
-                scope["route"] = route
-                scope.update(child_scope)
-                await route.handle(scope, receive, send)
-                return
-        await super().app(scope, receive, send)
+        if route is None:
+            return False
+        match, child_scope = route.matches(scope)
+        if match is not Match.FULL:
+            return False
+        scope.setdefault("router", self)
+        scope["route"] = route
+        scope.update(child_scope)
+        await route.handle(scope, receive, send)
+        return True
 
     def _find(self, scope: Scope) -> Route | None:
         method, path = scope["method"], scope["path"]

@@ -2,16 +2,17 @@
 
 Real clients join base URLs and paths carelessly (a base ending in ``/`` plus a path starting
 with one, or a trailing slash), and Kling's front end serves those spellings. The path is
-normalised once, before routing, the journal and the fault rules see it: repeated slashes
-collapse to one and a trailing slash is dropped. No redirect is sent (Starlette's router would
-answer a trailing slash with a 307, which many HTTP clients do not follow for POST).
+normalised once, before routing, the journal and the fault rules see it (http/door.py):
+repeated slashes collapse to one and a trailing slash is dropped. No redirect is sent
+(Starlette's router would answer a trailing slash with a 307, which many HTTP clients do not
+follow for POST).
 """
 
 from __future__ import annotations
 
 import re
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 _SLASHES = re.compile(r"//+")
 _RAW_SLASHES = re.compile(rb"//+")
@@ -26,15 +27,13 @@ def _canonical_raw(raw: bytes) -> bytes:
     return _RAW_SLASHES.sub(b"/", raw).rstrip(b"/") or b"/"
 
 
-class SlashesMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = canonical_path(scope["path"])
-            if path != scope["path"]:
-                scope = {**scope, "path": path}
-                if isinstance(scope.get("raw_path"), bytes):
-                    scope["raw_path"] = _canonical_raw(scope["raw_path"])
-        await self.app(scope, receive, send)
+def folded(scope: Scope) -> Scope:
+    """``scope`` itself when its path is canonical (nearly every request: two ``str`` tests,
+    no regex), else a copy with the path (and ``raw_path``) made canonical."""
+    path: str = scope["path"]
+    if path == "/" or (path and "//" not in path and path[-1] != "/"):
+        return scope
+    scope = {**scope, "path": canonical_path(path)}
+    if isinstance(scope.get("raw_path"), bytes):
+        scope["raw_path"] = _canonical_raw(scope["raw_path"])
+    return scope

@@ -75,15 +75,9 @@ class OperationIndex:
 
 
 class FaultMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        registry: Registry,
-        backend: Callable[[Scope], Backend],
-        sleep: Sleep | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, backend: Backend, sleep: Sleep | None = None) -> None:
         self.app = app
-        self._ops = OperationIndex(registry)
+        self._ops = OperationIndex(backend.registry)
         self._backend = backend
         self._sleep: Sleep = sleep or anyio.sleep
 
@@ -91,7 +85,7 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        backend = self._backend(scope)
+        backend = self._backend
         try:
             extra = self._header_rules(backend, scope)
         except UnknownScenario as exc:
@@ -99,9 +93,10 @@ class FaultMiddleware:
             await refusal(scope, receive, send)
             return
         rules = backend.faults.candidates(scope["path"], extra)
-        outcome = Outcome()
-        if rules:
-            outcome, receive = await self._decide(backend, scope, receive, rules)
+        if not rules:  # nearly every request: no rule at all
+            await self.app(scope, receive, send)
+            return
+        outcome, receive = await self._decide(backend, scope, receive, rules)
         if not outcome.rules:
             await self.app(scope, receive, send)
             return

@@ -87,7 +87,7 @@ async def behind_faults(**settings: Any) -> AsyncIterator[tuple[Fake, list[Scope
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    app = FaultMiddleware(recorder, backend.registry, lambda scope: backend, sleep=sleep)
+    app = FaultMiddleware(recorder, backend, sleep=sleep)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
         yield Fake(Starlette(), backend, c, slept), seen
 

@@ -124,7 +124,7 @@ async def test_other_scopes_pass_through_untouched(backend: Backend) -> None:
         seen.append(scope["type"])
 
     backend.faults.add([{"effect": {"error": {"code": 5000}}}], "runtime")
-    layer = FaultMiddleware(inner, backend.registry, lambda scope: backend)
+    layer = FaultMiddleware(inner, backend)
 
     async def nothing() -> Any:
         raise AssertionError("not read")
@@ -154,7 +154,7 @@ async def test_a_streamed_answer_is_truncated_whole(backend: Backend) -> None:
         raise AssertionError("a GET without a body rule reads nothing")
 
     backend.faults.add([{"effect": {"malformed_body": "truncated"}}], "runtime")
-    layer = FaultMiddleware(inner, backend.registry, lambda scope: backend)
+    layer = FaultMiddleware(inner, backend)
     scope = {"type": "http", "method": "GET", "path": T2V, "headers": []}
     await layer(scope, unused, record)
     assert [m["type"] for m in sent] == [
@@ -194,7 +194,7 @@ async def test_a_body_that_never_arrives_matches_nothing_and_is_replayed(
     async def send(message: Any) -> None:
         raise AssertionError("the rule must not answer")
 
-    layer = FaultMiddleware(inner, backend.registry, lambda scope: backend)
+    layer = FaultMiddleware(inner, backend)
     scope = {"type": "http", "method": "POST", "path": T2V, "headers": []}
     await layer(scope, receive, send)
     assert replayed == messages
