@@ -26,6 +26,7 @@ from mock_server.http.journal import RequestJournal
 from mock_server.responders.library import load_catalog
 from mock_server.results import finishing, render
 from mock_server.results.builder import BUILDERS
+from mock_server.results.rendered import RenderedTasks
 from mock_server.results.urls import Media, MediaUrls
 from mock_server.settings import Settings
 from mock_server.simulation.failures import FailurePolicy
@@ -101,6 +102,7 @@ class Backend:
             wake=self.waiter.wake_all,
         )
         self.journal = RequestJournal(self.settings.journal_size)
+        self.rendered = RenderedTasks()  # forms of tasks a reset forgets: let them go
         self.limits = Limits(
             self.accounts,
             concurrency=self.settings.concurrency,

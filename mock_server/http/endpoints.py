@@ -20,7 +20,6 @@ from mock_server.backend import Backend
 from mock_server.http.envelope import success
 from mock_server.http.intake import Input, Intake
 from mock_server.responders import CallContext, answer
-from mock_server.results import render
 from mock_server.spec.registry import Endpoint as SpecEndpoint
 from mock_server.spec.registry import Operation
 
@@ -85,16 +84,15 @@ async def get(request: Request, op: Operation) -> Response:
     account = _account(request, backend, op)
     task = backend.find_task(op, account, request.path_params["id"])
     _note(request, task_ids=[task.task_id])
-    return success(
-        render.task_data(task, watermark_supported=op.endpoint.watermark), backend.ids.request_id()
-    )
+    data = backend.rendered.one(task, op.endpoint.watermark)
+    return success(data, backend.ids.request_id())
 
 
 async def list_tasks(request: Request, op: Operation) -> Response:
     backend = _backend(request)
     account = _account(request, backend, op)
     tasks = backend.list_tasks(op, account, (await _input(request, op)).body)
-    data = [render.task_data(t, watermark_supported=op.endpoint.watermark) for t in tasks]
+    data = backend.rendered.page(tasks, op.endpoint.watermark)
     return success(data, backend.ids.request_id())
 
 
