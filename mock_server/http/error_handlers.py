@@ -23,6 +23,9 @@ def _request_id(request: Request) -> str:
 
 async def kling_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KlingError)
+    # The traceback holds the frames the error came through, and so what they read (a body
+    # of megabytes) until the answer is sent; Starlette clears it itself only from 1.10.
+    exc.__traceback__ = None
     return failure(exc.code, exc.message, _request_id(request), exc.http_status)
 
 

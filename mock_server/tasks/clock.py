@@ -87,12 +87,18 @@ class SimClock:
         return self._speed if mode == "scaled" else 1.0 if mode == "system" else 0.0
 
     def _now_locked(self) -> int:
-        if self._mode == "system":
+        # Read several times a request: the arithmetic of _elapsed_ms and wall_ms written out.
+        mode = self._mode
+        if mode == "manual":
+            return self._last  # time stands still; only a move by hand changes it
+        elapsed = time.monotonic() - self._anchor_mono
+        if mode == "system":
             # Follow the wall clock (as a real server does), but never step back after NTP.
-            now = max(wall_ms(), self._anchor_sim + _elapsed_ms(self._anchor_mono, 1.0))
+            now = max(time.time_ns() // 1_000_000, self._anchor_sim + int(elapsed * 1000))
         else:
-            now = self._anchor_sim + _elapsed_ms(self._anchor_mono, self._rate())
-        self._last = max(self._last, now)
+            now = self._anchor_sim + int(elapsed * 1000 * self._speed)
+        if now > self._last:
+            self._last = now
         return self._last
 
     def real_seconds_until(self, target_ms: int) -> float | None:
