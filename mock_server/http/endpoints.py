@@ -82,7 +82,8 @@ def _base_url(request: Request) -> str:
     Bounded (a client may send any Host)."""
     scope = request.scope
     root = scope.get("app_root_path", scope.get("root_path", ""))
-    key = (scope.get("scheme", "http"), scope.get("server"), root, _host(scope))
+    server = scope.get("server")  # a list from some clients (Starlette's TestClient)
+    key = (scope.get("scheme", "http"), tuple(server) if server else None, root, _host(scope))
     known = _BASE_URLS.get(key)
     if known is None:
         if len(_BASE_URLS) >= 256:

@@ -38,6 +38,8 @@ SCOPES = [
     _scope(root_path="/kling", app_root_path="/outer"),
     _scope(headers=[(b"host", b"bad host:x")]),
     _scope(headers=[(b"x-other", b"1"), (b"host", b"second.test")]),
+    _scope(headers=[], server=["testserver", 80]),  # a list, as Starlette's TestClient sends
+    _scope(headers=[], server=None),
 ]
 
 
