@@ -88,24 +88,28 @@ class LookupRouter(Router):
         return front
 
     async def _direct(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        """Serve the request if the dicts find its route; False if they do not."""
+        """Serve the request if the dicts find its route; False if they do not. The route's
+        match is worked out here, as ``Route.matches`` would (a table route's one parameter
+        is a plain string: the last path segment), without running its regex again."""
         plain = scope["type"] == "http" and not scope.get("root_path")
-        route = self._find(scope) if plain else None
-        if route is None:
+        found = self._find(scope) if plain else None
+        if found is None:
             return False
-        match, child_scope = route.matches(scope)
-        if match is not Match.FULL:
-            return False
+        route, params = found
         scope.setdefault("router", self)
         scope["route"] = route
-        scope.update(child_scope)
+        scope["endpoint"] = route.endpoint
+        scope["path_params"] = {**scope.get("path_params", {}), **params}
         await route.handle(scope, receive, send)
         return True
 
-    def _find(self, scope: Scope) -> Route | None:
+    def _find(self, scope: Scope) -> tuple[Route, dict[str, str]] | None:
         method, path = scope["method"], scope["path"]
         route = self.static.get((method, path))
+        if route is not None:
+            return route, {}
+        parent, _, last = path.rpartition("/")
+        route = self.by_parent.get((method, parent)) if last else None
         if route is None:
-            parent, _, last = path.rpartition("/")
-            route = self.by_parent.get((method, parent)) if last else None
-        return route
+            return None
+        return route, {next(iter(route.param_convertors)): last}

@@ -28,6 +28,21 @@ def test_every_entry_is_the_route_the_scan_finds_first(app: Starlette) -> None:
         assert _scan(router.routes, method, f"{parent}/{PROBE}") is route, (method, parent)
 
 
+@pytest.mark.parametrize("last", [PROBE, "853719356303617537", "a b", "é", "x.y-z", "%41"])
+def test_a_found_route_matches_as_starlettes_own_match(app: Starlette, last: str) -> None:
+    """What ``_find`` hands the route is what ``Route.matches`` would put in the scope."""
+    router = app.router
+    assert isinstance(router, LookupRouter)
+    keys = [*router.static, *((m, f"{parent}/{last}") for m, parent in router.by_parent)]
+    for method, path in keys:
+        scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+        found = router._find(scope)
+        assert found is not None, path
+        route, params = found
+        match, child = route.matches({**scope, "path_params": {}})
+        assert match is Match.FULL and child == {"endpoint": route.endpoint, "path_params": params}
+
+
 async def _endpoint(request: object) -> None: ...
 
 
