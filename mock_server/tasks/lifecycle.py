@@ -140,6 +140,8 @@ class Lifecycle:
 
     def tick(self) -> list[StatusChange]:
         """Apply every step due by now, oldest first."""
+        if not self._due:
+            return []  # nothing waits on time: no need to read the clock
         now = self._clock.now_ms()
         changes: list[StatusChange] = []
         while self._due and self._due[0][0] <= now:
