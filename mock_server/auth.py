@@ -70,9 +70,12 @@ class Authenticator:
             for key in account.api_keys:
                 self._by_api_key[key] = account
 
-    def authenticate(self, header: str | None, *, api_key_only: bool = False) -> Account:
+    def authenticate(
+        self, header: str | None, *, api_key_only: bool = False, now_ms: int | None = None
+    ) -> Account:
         """``api_key_only``: the model-path design takes only a plain API key; anything else,
-        a valid JWT included, is refused with its one live answer (new-design-api.md 1.2)."""
+        a valid JWT included, is refused with its one live answer (new-design-api.md 1.2).
+        ``now_ms``: the request's time, when the caller has read the clock already."""
         if header is None:
             raise KlingError(1001)
         if api_key_only:
@@ -86,7 +89,7 @@ class Authenticator:
         else:
             self._cache.move_to_end(header)
         account, nbf, exp = verified
-        now = self._clock.now_ms() / 1000
+        now = (self._clock.now_ms() if now_ms is None else now_ms) / 1000
         if nbf is not None and nbf > now + self._leeway:
             raise KlingError(1003)
         if exp is not None and exp <= now - self._leeway:

@@ -175,8 +175,9 @@ class Backend:
 
     def authenticate(self, header: str | None, design: Design = LEGACY) -> Account:
         """The caller's account (1001-1004), within its request rate (1302)."""
-        account = self.auth.authenticate(header, api_key_only=design.auth == "api-key")
-        self.limits.check_rate(account.access_key, self.clock.now_ms())
+        now = self.clock.now_ms()  # one instant for the token's times and the rate
+        account = self.auth.authenticate(header, api_key_only=design.auth == "api-key", now_ms=now)
+        self.limits.check_rate(account.access_key, now)
         return account
 
     def validate(self, op: Operation, instance: Any) -> dict[str, Any]:
