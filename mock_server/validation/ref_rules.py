@@ -196,8 +196,9 @@ def element_kinds(
     """The omni models' limits by element kind (new-design-api.md 3.3): video-character
     elements and "images" (refer images plus multi-image elements), counted apart, with their
     limits with or without a reference video. The body's vocabulary comes from ``params``:
-    ``array`` (the items), ``element`` / ``images`` / ``videos`` (item types), ``characters``
-    (the element kind that is a video character); the limits from ``without_video`` /
+    ``array`` (the items), ``element`` / ``images`` / ``videos`` (item types), ``id`` (the
+    field of an element item naming its element), ``characters`` (the element kind that is a
+    video character); the limits from ``without_video`` /
     ``with_video`` -> ``characters_max``, ``images_max``, ``images_max_with_characters``?,
     ``characters_alone``?. Needs the referenced elements, so it runs after they are found;
     elements of unknown kind count as multi-image."""
@@ -206,7 +207,7 @@ def element_kinds(
     limits = params["with_video" if video else "without_video"]
     where = "with a reference video" if video else "without a reference video"
     elements = [i for i in items if i.get("type") == params["element"]]
-    kinds = [kind_of(str(i.get("element_id"))) for i in elements]
+    kinds = [kind_of(str(i.get(params["id"]))) for i in elements]
     characters = sum(1 for k in kinds if k == params["characters"])
     images = sum(1 for i in items if i.get("type") in params["images"]) + len(kinds) - characters
     if characters > int(limits["characters_max"]):
