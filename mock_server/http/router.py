@@ -69,6 +69,8 @@ class LookupRouter(Router):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.static, self.by_parent = lookup_tables(self.routes)
+        # each templated entry's one parameter name, read once here instead of per request
+        self._names = {key: next(iter(r.param_convertors)) for key, r in self.by_parent.items()}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not await self._direct(scope, receive, send):
@@ -112,4 +114,4 @@ class LookupRouter(Router):
         route = self.by_parent.get((method, parent)) if last else None
         if route is None:
             return None
-        return route, {next(iter(route.param_convertors)): last}
+        return route, {self._names[(method, parent)]: last}
