@@ -30,9 +30,11 @@ DIGEST_MAX = 64 * 1024  # bodies digested for the report (bigger ones: not worth
 
 def digest(text: str | None) -> str | None:
     """A short fingerprint (never the secret itself) for the client-behaviour report."""
-    return (
-        None if text is None else hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
-    )
+    return None if text is None else _fingerprint(text.encode("utf-8", "replace"))
+
+
+def _fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 # A client sends the same header on every request: its digest is worked out once (bounded).
@@ -73,7 +75,7 @@ def _body_digest(raw: dict[str, Any]) -> str | None:
         data = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # what orjson refuses (a lone surrogate, 1e400): the careful encoder
         data = json.dumps(raw, sort_keys=True).encode("utf-8", "replace")
-    return hashlib.sha256(data).hexdigest()[:16]
+    return _fingerprint(data)
 
 
 def _base_url(request: Request) -> str:

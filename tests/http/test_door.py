@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_server import ManualClock, Settings, create_app
 from mock_server.backend import Backend
+from mock_server.http import stack
 from mock_server.http.door import FrontDoor
 from mock_server.http.router import LookupRouter
 from mock_server.http.stack import KlingStarlette
@@ -169,6 +170,24 @@ def test_starlettes_own_stack_is_kept_when_it_could_do_more() -> None:
     assert ServerErrorMiddleware in _layers(handled)
     plain_router = KlingStarlette(routes=routes)  # not a LookupRouter
     assert ServerErrorMiddleware in _layers(plain_router)
+
+
+def test_a_starlette_without_the_private_tables_keeps_its_own_stack(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """stack.py reads two private attributes of ExceptionMiddleware; a Starlette that renames
+    them gets its own (slower) stack, not a crash at start-up."""
+    class Renamed(ExceptionMiddleware):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            del self._exception_handlers, self._status_handlers
+
+    routes = [Route("/", _hello)]
+    app = KlingStarlette(routes=routes)
+    app.router = LookupRouter(routes)
+    assert ServerErrorMiddleware not in _layers(app)
+    monkeypatch.setattr(stack, "ExceptionMiddleware", Renamed)
+    assert ServerErrorMiddleware in _layers(app)
 
 
 async def test_a_route_the_dicts_do_not_hold_still_gets_the_exception_handlers(

@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
+from starlette.requests import Request
 
 from mock_server import ManualClock, Settings, create_app
+from mock_server.errors import KlingError
+from mock_server.http.error_handlers import kling_error
 from mock_server.responders import RESPONDERS
 
 pytestmark = pytest.mark.anyio
@@ -165,3 +168,17 @@ async def test_large_but_valid_header_is_accepted(client: httpx.AsyncClient) -> 
         "/v1/videos/image2video", json={"prompt": "p", "image": _png_header(12_000, 8_000)}
     )
     assert response.json()["code"] == 0, response.text
+
+
+async def test_the_kling_error_handler_lets_go_of_the_traceback() -> None:
+    """Starlette before 1.10 keeps a handled exception's traceback (and the frames that read a
+    body of megabytes) until the answer is sent; the handler drops it as it answers."""
+    app = create_app(Settings())
+    try:
+        raise KlingError(1201, "bad")
+    except KlingError as caught:
+        exc = caught
+    assert exc.__traceback__ is not None
+    request = Request({"type": "http", "app": app, "headers": [], "method": "POST", "path": "/"})
+    response = await kling_error(request, exc)
+    assert response.status_code == 400 and exc.__traceback__ is None
